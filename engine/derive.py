@@ -1,0 +1,180 @@
+"""Reference semantics of the IR, by interpretation, and the derived values both evaluators use.
+
+``Scope`` holds what one check needs beyond a subject (the assessment date, the organisation,
+indexes for ``related``). It belongs to one check: two checks never share one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from itertools import product
+from typing import Any
+
+from engine import ir
+from engine.inventory import Inventory
+from engine.levels import KIND_OF
+
+Env = tuple[Any, Any]  # (subject, current item)
+
+
+class Scope:
+    """Per-check state: the assessment date, the organisation and lazily built indexes."""
+
+    def __init__(self, inventory: Inventory, as_of: dt.date) -> None:
+        self.inventory = inventory
+        self.as_of = as_of
+        self.organisation = inventory.organisation
+        self.governance = inventory.governance
+        self._dates: dict[str, int] = {}
+        self._indexes: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], list[Any]]] = {}
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def days_since(self, value: Any) -> int | None:
+        if not isinstance(value, str):
+            return None
+        days = self._dates.get(value)
+        if days is None:
+            days = (self.as_of - dt.date.fromisoformat(value)).days
+            self._dates[value] = days
+        return days
+
+    def pattern(self, source: str) -> re.Pattern[str]:
+        compiled = self._patterns.get(source)
+        if compiled is None:
+            compiled = self._patterns[source] = re.compile(source)
+        return compiled
+
+    def index(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], list[Any]]:
+        """Items of ``collection`` keyed by their values at ``paths`` (list values fan out)."""
+        key = (collection, paths)
+        table = self._indexes.get(key)
+        if table is None:
+            table = {}
+            for item in self.inventory.collections.get(collection, []):
+                options = []
+                for path in paths:
+                    value = get(item, path)
+                    options.append(value if isinstance(value, list) else ([] if value is None else [value]))
+                for combo in dict.fromkeys(product(*options)):
+                    table.setdefault(combo, []).append(item)
+            self._indexes[key] = table
+        return table
+
+    def related_items(self, node: ir.Related, env: Env) -> list[Any]:
+        if not node.on:
+            return self.inventory.collections.get(node.collection, [])
+        ours = tuple(read(field, env, self) for _, field in node.on)
+        if any(v is None for v in ours):
+            return []
+        return self.index(node.collection, tuple(p for p, _ in node.on)).get(ours, [])
+
+
+def get(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def read(field: ir.Field, env: Env, scope: Scope) -> Any:
+    root = field.root
+    if root == "subject":
+        base = env[0]
+    elif root == "item":
+        base = env[1]
+    elif root == "organisation":
+        base = scope.organisation
+    else:
+        base = scope.governance
+    return get(base, field.path)
+
+
+def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
+    """The value of a field or derived operand; ``None`` means missing or undefined."""
+    if isinstance(operand, ir.Field):
+        return read(operand, env, scope)
+    if isinstance(operand, ir.Count):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list):
+            return 0
+        if operand.where is None:
+            return len(items)
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope))
+    if isinstance(operand, ir.Share):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list) or not items:
+            return None
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope)) / len(items)
+    if isinstance(operand, ir.Ratio):
+        top, bottom = read(operand.numerator, env, scope), read(operand.denominator, env, scope)
+        if top is None or not bottom:
+            return None
+        return top / bottom
+    if isinstance(operand, ir.DaysSince):
+        return scope.days_since(read(operand.field, env, scope))
+    if isinstance(operand, ir.Matches):
+        text = read(operand.field, env, scope)
+        return None if not isinstance(text, str) else scope.pattern(operand.pattern).search(text) is not None
+    if isinstance(operand, ir.Quantified):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list):
+            return None
+        test = (holds(operand.condition, (env[0], item), scope) for item in items)
+        return any(test) if operand.quantifier == "any" else all(test)
+    if isinstance(operand, ir.Related):
+        items = scope.related_items(operand, env)
+        if operand.where is None:
+            return len(items)
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope))
+    raise TypeError(f"unknown operand {operand!r}")  # pragma: no cover
+
+
+def test(node: ir.Test, env: Env, scope: Scope) -> bool:
+    left = value(node.left, env, scope)
+    if node.op == "exists":
+        return (left is not None) is node.right
+    if left is None:
+        return False
+    right = node.right
+    if isinstance(right, ir.Field):
+        right = read(right, env, scope)
+        if right is None:
+            return False
+    op = node.op
+    if op == "equals":
+        return bool(left == right)
+    if op == "not_equals":
+        return bool(left != right)
+    if op == "gt":
+        return bool(left > right)
+    if op == "gte":
+        return bool(left >= right)
+    if op == "lt":
+        return bool(left < right)
+    if op == "lte":
+        return bool(left <= right)
+    if op == "one_of":
+        return left in right
+    if op == "contains":
+        return isinstance(left, list) and right in left
+    raise ValueError(f"unknown test operator {op!r}")  # pragma: no cover
+
+
+def holds(node: ir.Node, env: Env, scope: Scope) -> bool:
+    """Whether ``node`` holds for ``env``: the reference semantics of the language."""
+    if isinstance(node, ir.Test):
+        return test(node, env, scope)
+    if isinstance(node, ir.AllOf):
+        return all(holds(n, env, scope) for n in node.items)
+    if isinstance(node, ir.AnyOf):
+        return any(holds(n, env, scope) for n in node.items)
+    if isinstance(node, ir.Not):
+        return not holds(node.item, env, scope)
+    raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def collection_kind(collection: str) -> str:
+    return KIND_OF[collection]

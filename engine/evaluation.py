@@ -1,0 +1,31 @@
+"""What an evaluator returns, and the registry of evaluators."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from engine.inventory import Inventory
+from engine.policies import PolicySet
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one rule fared: which subjects it applied to and which of them failed.
+
+    Indices point into ``inventory.items(rule.scope)`` (0 for the organisation), ascending.
+    ``selected`` is ``None`` when the rule applied to every subject of its scope.
+    """
+
+    rule_id: str
+    applied: int
+    failed: tuple[int, ...]
+    selected: tuple[int, ...] | None = None
+
+
+Evaluator = Callable[[PolicySet, Inventory, dt.date], tuple[RuleResult, ...]]
+
+
+class EvaluatorRefused(Exception):
+    """An evaluator cannot run this policy set faithfully; it says why instead of guessing."""

@@ -1,0 +1,179 @@
+"""From rule results to findings: one per failing (rule, subject), with evidence and location."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine import derive, ir
+from engine.evaluation import RuleResult
+from engine.inventory import Inventory
+from engine.levels import DEPARTMENT_FIELD, LEVERS, SEVERITY_RANK
+from engine.policies import PolicySet, template_fields
+
+MISSING = "<missing>"
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A value the rule looked at, by the label of what it read (``owner``, ``count(admins)``)."""
+
+    label: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    title: str
+    lever: str
+    stage: str
+    severity: str
+    subject_kind: str
+    subject_id: str
+    departments: tuple[str, ...]
+    message: str
+    evidence: tuple[Evidence, ...]
+    location: Location
+    remediation: str
+    references: tuple[str, ...]
+    fingerprint: str
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            SEVERITY_RANK[self.severity],
+            LEVERS.index(self.lever),
+            self.rule_id,
+            self.subject_kind,
+            self.subject_id,
+        )
+
+
+def fingerprint(rule_id: str, kind: str, subject_id: str) -> str:
+    """Stable identity of a finding: rule, subject kind and id; never the file or the line."""
+    return hashlib.sha256(f"{rule_id}\x1f{kind}\x1f{subject_id}".encode()).hexdigest()[:32]
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(show(v) for v in value) if value else "(none)"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _template_value(name: str, subject: Any, scope: derive.Scope) -> Any:
+    head, _, rest = name.partition(".")
+    roots = {"$subject": subject, "$organisation": scope.organisation, "$governance": scope.governance}
+    if head in roots:
+        return derive.get(roots[head], tuple(rest.split(".")))
+    return derive.get(subject, tuple(name.split(".")))
+
+
+def render_message(template: str, subject: Any, scope: derive.Scope) -> str:
+    out: list[str] = []
+    fields = iter(template_fields(template))
+    i = 0
+    while i < len(template):
+        char = template[i]
+        if template.startswith(("{{", "}}"), i):
+            out.append(char)
+            i += 2
+        elif char == "{":
+            end = template.index("}", i)
+            name = next(fields)
+            out.append(show(_template_value(name or "", subject, scope)))
+            i = end + 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def evidence(rule: ir.CompiledRule, subject: Any, scope: derive.Scope) -> tuple[Evidence, ...]:
+    """The values the ``require`` condition read, each once, in the order it reads them."""
+    seen: dict[str, Any] = {}
+    for node in ir.walk(rule.require):
+        if isinstance(node, ir.Test):
+            for operand in (node.left, node.right):
+                if isinstance(operand, (ir.Field, *ir.DERIVED_TYPES)) and not (
+                    isinstance(operand, ir.Field) and operand.root == "item"
+                ):
+                    label = operand.label()
+                    if label not in seen:
+                        seen[label] = derive.value(operand, (subject, None), scope)
+    return tuple(Evidence(label, value) for label, value in seen.items())
+
+
+def departments_of(kind: str, subject: Any) -> tuple[str, ...]:
+    path = DEPARTMENT_FIELD.get(kind)
+    if path is None:
+        return ()
+    value = subject.get(path)
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _location(rule: ir.CompiledRule, inventory: Inventory, index: int) -> Location:
+    subpath: tuple[str, ...] = ()
+    if rule.scope == "organisation":
+        fields = [n.left for n in ir.walk(rule.require) if isinstance(n, ir.Test) and isinstance(n.left, ir.Field)]
+        if fields and fields[0].root == "subject" and fields[0].path[0] == "governance" and inventory.governance:
+            subpath = ("governance",)
+    file, line, col = inventory.origin(rule.scope, index, subpath)
+    return Location(file, line, col)
+
+
+def build(
+    policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory, as_of: dt.date
+) -> tuple[Finding, ...]:
+    """Every finding, in a deterministic order (severity, lever, rule, subject)."""
+    scope = derive.Scope(inventory, as_of)
+    rules = {rule.id: rule for rule in policies.rules}
+    found: list[Finding] = []
+    for result in results:
+        rule = rules[result.rule_id]
+        found.extend(_findings_of(rule, result, inventory, scope))
+    found.sort(key=Finding.sort_key)
+    return tuple(found)
+
+
+def _findings_of(
+    rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope
+) -> Iterator[Finding]:
+    organisation = rule.scope == "organisation"
+    items = [inventory.organisation_subject()] if organisation else inventory.items(rule.scope)
+    for index in result.failed:
+        subject = items[index]
+        subject_id = inventory.organisation_id if organisation else str(subject.get("id"))
+        yield Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            lever=rule.lever,
+            stage=rule.stage,
+            severity=rule.severity,
+            subject_kind=rule.scope,
+            subject_id=subject_id,
+            departments=departments_of(rule.scope, subject),
+            message=render_message(rule.message, subject, scope),
+            evidence=evidence(rule, subject, scope),
+            location=_location(rule, inventory, index),
+            remediation=rule.remediation,
+            references=rule.references,
+            fingerprint=fingerprint(rule.id, rule.scope, subject_id),
+        )

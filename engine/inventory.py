@@ -1,0 +1,222 @@
+"""The inventory step: merge the read files into one organisation and check it (layers 1-3).
+
+Structure and types are checked against ``schemas/inventory.schema.json``; then ids must be
+unique per collection, references must resolve, and dates must be real calendar dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+from engine import schemas
+from engine.catalogue import fields_of
+from engine.diagnostics import Diagnostic, InputError, dotted
+from engine.levels import COLLECTION_OF, KIND_OF
+from engine.sources import Source
+
+ORGANISATION_SUBJECT = "organisation"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """One organisation, merged from one or more files. Items are the parsed dicts."""
+
+    organisation: Mapping[str, Any]
+    governance: Mapping[str, Any]
+    collections: Mapping[str, list[dict[str, Any]]]
+    sources: tuple[Source, ...]
+    # per collection: (first merged index, source number, first index inside that source)
+    segments: Mapping[str, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
+    organisation_source: int = 0
+    governance_source: int = -1
+
+    @property
+    def organisation_id(self) -> str:
+        return str(self.organisation.get("id") or ORGANISATION_SUBJECT)
+
+    def organisation_subject(self) -> dict[str, Any]:
+        """The subject that ``organisation``-scope rules check: the record plus governance."""
+        return {**self.organisation, "governance": dict(self.governance)}
+
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        return self.collections.get(COLLECTION_OF[kind], [])
+
+    def origin(self, kind: str, index: int, subpath: tuple[Any, ...] = ()) -> tuple[str, int, int]:
+        """File, line and column of item ``index`` of ``kind`` (or of a field inside it)."""
+        if kind == "organisation":
+            if subpath and subpath[0] == "governance" and self.governance_source >= 0:
+                source = self.sources[self.governance_source]
+                line, col = source.positions.locate(subpath)
+            else:
+                source = self.sources[self.organisation_source]
+                line, col = source.positions.locate(("organisation", *subpath))
+            return source.path, line, col
+        collection = COLLECTION_OF[kind]
+        segs = self.segments[collection]
+        seg = segs[bisect_right([s[0] for s in segs], index) - 1]
+        source = self.sources[seg[1]]
+        line, col = source.positions.locate((collection, index - seg[0] + seg[2], *subpath))
+        return source.path, line, col
+
+
+def _merge(sources: list[Source]) -> tuple[Inventory | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    organisation: tuple[int, Any] | None = None
+    governance: tuple[int, Any] | None = None
+    collections: dict[str, list[dict[str, Any]]] = {c: [] for c in KIND_OF}
+    segments: dict[str, list[tuple[int, int, int]]] = {c: [] for c in KIND_OF}
+    for number, source in enumerate(sources):
+        data = source.data
+        for key, value in data.items():
+            if key == "organisation":
+                if organisation is not None:
+                    first = sources[organisation[0]]
+                    line, col = source.positions.locate((key,))
+                    where = ":".join(map(str, first.positions.locate((key,))))
+                    problems.append(
+                        Diagnostic(
+                            source.path, line, col, f"organisation defined twice (also in {first.path}:{where})", key
+                        )
+                    )
+                else:
+                    organisation = (number, value)
+            elif key == "governance":
+                if governance is not None:
+                    first = sources[governance[0]]
+                    line, col = source.positions.locate((key,))
+                    problems.append(
+                        Diagnostic(source.path, line, col, f"governance defined twice (also in {first.path})", key)
+                    )
+                else:
+                    governance = (number, value)
+            elif key in collections and value:
+                segments[key].append((len(collections[key]), number, 0))
+                collections[key].extend(value)
+    if organisation is None:
+        where = sources[0].path if len(sources) == 1 else ", ".join(s.path for s in sources)
+        problems.append(
+            Diagnostic(where, 1, 1, "no organisation: an inventory needs an 'organisation' block with at least a name")
+        )
+        return None, problems
+    inventory = Inventory(
+        organisation=organisation[1],
+        governance=governance[1] if governance else {},
+        collections=collections,
+        sources=tuple(sources),
+        segments={k: tuple(v) for k, v in segments.items()},
+        organisation_source=organisation[0],
+        governance_source=governance[0] if governance else -1,
+    )
+    return inventory, problems
+
+
+def _at(inventory: Inventory, kind: str, index: int, subpath: tuple[Any, ...], message: str) -> Diagnostic:
+    file, line, col = inventory.origin(kind, index, subpath)
+    collection = COLLECTION_OF.get(kind, kind)
+    return Diagnostic(file, line, col, message, dotted((collection, index, *subpath)))
+
+
+def _duplicates(inventory: Inventory) -> Iterator[Diagnostic]:
+    for collection, items in inventory.collections.items():
+        kind = KIND_OF[collection]
+        seen: dict[Any, int] = {}
+        for index, item in enumerate(items):
+            ident = item.get("id")
+            if ident in seen:
+                file, line, _ = inventory.origin(kind, seen[ident])
+                yield _at(
+                    inventory, kind, index, ("id",), f"duplicate {kind} id {ident!r} (first defined at {file}:{line})"
+                )
+            else:
+                seen[ident] = index
+
+
+def _values(item: Mapping[str, Any], path: str) -> list[Any]:
+    value: Any = item
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return []
+        value = value.get(part)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _references(inventory: Inventory) -> Iterator[Diagnostic]:
+    ids = {c: {item.get("id") for item in items} for c, items in inventory.collections.items()}
+    scopes: list[tuple[str, list[Mapping[str, Any]]]] = [(kind, inventory.items(kind)) for kind in COLLECTION_OF]
+    scopes.append(("organisation", [inventory.organisation_subject()]))
+    for kind, items in scopes:
+        for spec in fields_of(kind).values():
+            if not spec.references or not items:
+                continue
+            known = ids[spec.references]
+            path = spec.path
+            simple = "." not in path and spec.type != "array"
+            if simple and {item.get(path) for item in items} <= known | {None}:
+                continue  # the common case, checked at C speed
+            for index, item in enumerate(items):
+                for value in _values(item, path):
+                    if value not in known:
+                        target = KIND_OF[spec.references]
+                        hint = get_close_matches(str(value), [str(i) for i in known], n=1)
+                        maybe = f"; did you mean {hint[0]!r}?" if hint else ""
+                        subpath = tuple(path.split("."))
+                        yield _at(
+                            inventory,
+                            kind,
+                            index,
+                            subpath,
+                            f"{kind} {item.get('id', inventory.organisation_id)!r} refers to {target} {value!r}, "
+                            f"which is not defined in '{spec.references}'{maybe}",
+                        )
+
+
+def _dates(inventory: Inventory) -> Iterator[Diagnostic]:
+    scopes = [(kind, inventory.items(kind)) for kind in COLLECTION_OF]
+    scopes.append(("organisation", [inventory.organisation_subject()]))
+    for kind, items in scopes:
+        for spec in fields_of(kind).values():
+            if spec.type != "date" or not items:
+                continue
+            distinct = {v for item in items for v in _values(item, spec.path)}
+            bad = set()
+            for value in distinct:
+                try:
+                    dt.date.fromisoformat(value)
+                except (TypeError, ValueError):
+                    bad.add(value)
+            for index, item in enumerate(items) if bad else ():
+                for value in _values(item, spec.path):
+                    if value in bad:
+                        yield _at(
+                            inventory,
+                            kind,
+                            index,
+                            tuple(spec.path.split(".")),
+                            f"{value!r} is not a real calendar date",
+                        )
+
+
+def build(sources: list[Source]) -> Inventory:
+    """Validate each file, merge them, and check ids, references and dates. Raises InputError."""
+    problems: list[Diagnostic] = []
+    for source in sources:
+        if not isinstance(source.data, dict):
+            problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
+            continue
+        problems.extend(schemas.problems("inventory", source))
+    if problems:
+        raise InputError(problems)
+    inventory, problems = _merge(sources)
+    if inventory is None or problems:
+        raise InputError(problems)
+    problems = [*_duplicates(inventory), *_references(inventory), *_dates(inventory)]
+    if problems:
+        raise InputError(problems)
+    return inventory

@@ -1,0 +1,124 @@
+"""Read JSON on the fast path, remembering where each top-level array item starts and ends.
+
+The top-level object is walked by hand; every value inside it is decoded by the C decoder
+(``raw_decode``), so reading costs about what ``json.loads`` costs and positions are free.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.diagnostics import Diagnostic
+from engine.positions import JsonOffsets, LineIndex
+from engine.yaml_source import compose_marks
+
+_DECODER = json.JSONDecoder()
+_WS = " \t\n\r"
+
+
+class _Malformed(Exception):
+    def __init__(self, offset: int, message: str) -> None:
+        super().__init__(message)
+        self.offset, self.message = offset, message
+
+
+def _skip(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i] in _WS:
+        i += 1
+    return i
+
+
+def _expect(text: str, i: int, char: str) -> int:
+    i = _skip(text, i)
+    if i >= len(text) or text[i] != char:
+        raise _Malformed(i, f"expected {char!r}")
+    return i + 1
+
+
+def _decode(text: str, i: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, i)
+    except json.JSONDecodeError as exc:
+        raise _Malformed(exc.pos, exc.msg) from None
+
+
+def _walk_array(text: str, i: int) -> tuple[list[Any], list[int], list[int], int]:
+    """``text[i]`` is ``[``; decode every item, recording its span."""
+    items: list[Any] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    append, start_append, end_append = items.append, starts.append, ends.append
+    i = _skip(text, i + 1)
+    if i < len(text) and text[i] == "]":
+        return items, starts, ends, i + 1
+    while True:
+        i = _skip(text, i)
+        value, end = _decode(text, i)
+        append(value)
+        start_append(i)
+        end_append(end)
+        i = _skip(text, end)
+        if i < len(text) and text[i] == ",":
+            i += 1
+            continue
+        if i < len(text) and text[i] == "]":
+            return items, starts, ends, i + 1
+        raise _Malformed(i, "expected ',' or ']'")
+
+
+def _walk(text: str) -> tuple[Any, JsonOffsets]:
+    i = _skip(text, 0)
+    if i >= len(text) or text[i] != "{":
+        value, end = _decode(text, i)
+        if _skip(text, end) != len(text):
+            raise _Malformed(_skip(text, end), "extra data after the document")
+        return value, JsonOffsets(text, {}, {}, compose_marks)
+    data: dict[str, Any] = {}
+    keys: dict[str, int] = {}
+    spans: dict[str, tuple[list[int], list[int]]] = {}
+    i = _skip(text, i + 1)
+    if i < len(text) and text[i] == "}":
+        i += 1
+    else:
+        while True:
+            i = _skip(text, i)
+            if i >= len(text) or text[i] != '"':
+                raise _Malformed(i, "expected a key in double quotes")
+            key_start = i
+            key, i = json.decoder.scanstring(text, i + 1)
+            if key in keys:
+                raise _Malformed(key_start, f"duplicate key {key!r}")
+            keys[key] = key_start
+            i = _skip(text, _expect(text, i, ":"))
+            if i < len(text) and text[i] == "[":
+                value, starts, ends, i = _walk_array(text, i)
+                spans[key] = (starts, ends)
+            else:
+                value, i = _decode(text, i)
+            data[key] = value
+            i = _skip(text, i)
+            if i < len(text) and text[i] == ",":
+                i += 1
+                continue
+            if i < len(text) and text[i] == "}":
+                i += 1
+                break
+            raise _Malformed(i, "expected ',' or '}'")
+    if _skip(text, i) != len(text):
+        raise _Malformed(_skip(text, i), "extra data after the document")
+    return data, JsonOffsets(text, keys, spans, compose_marks)
+
+
+def parse_json(text: str, file: str) -> tuple[Any, JsonOffsets] | Diagnostic:
+    """Parse one JSON document; a problem comes back as a Diagnostic, never an exception."""
+    if not text.strip():
+        return Diagnostic(file, 1, 1, "the file is empty: expected a JSON object")
+    try:
+        return _walk(text)
+    except (_Malformed, json.JSONDecodeError, RecursionError) as exc:
+        offset = getattr(exc, "offset", getattr(exc, "pos", 0))
+        message = getattr(exc, "message", getattr(exc, "msg", str(exc)))
+        line, col = LineIndex(text).mark(min(offset, len(text)))
+        return Diagnostic(file, line, col, f"invalid JSON: {message}")

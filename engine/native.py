@@ -1,0 +1,184 @@
+"""The default evaluator: compiled rules become one generated Python function per scope.
+
+Each function makes one pass over its collection and evaluates every rule of that scope on
+each subject; ``related`` conditions read dict indexes built once per check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from engine import ir
+from engine.derive import Scope
+from engine.evaluation import RuleResult
+from engine.inventory import Inventory
+from engine.policies import PolicySet
+
+_OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+class _Gen:
+    """Generates the source of one scope's check function."""
+
+    def __init__(self) -> None:
+        self.constants: list[Any] = []
+        self.counter = 0
+
+    def const(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"K[{len(self.constants) - 1}]"
+
+    def temp(self) -> str:
+        self.counter += 1
+        return f"_t{self.counter}"
+
+    def field(self, field: ir.Field, item: str) -> str:
+        base = {"subject": "s", "item": item, "organisation": "ORG", "governance": "GOV"}[field.root]
+        if not field.path:
+            return base
+        expr = f"{base}.get({field.path[0]!r})" if field.root != "item" else f"_get({base}, {field.path[:1]!r})"
+        for part in field.path[1:]:
+            expr = f"_get({expr}, {(part,)!r})"
+        return expr
+
+    def value(self, operand: ir.Operand, item: str) -> str:
+        """An expression whose value is the operand's, ``None`` when missing or undefined."""
+        if isinstance(operand, ir.Field):
+            return self.field(operand, item)
+        t = self.temp()
+        if isinstance(operand, ir.Count):
+            items = self.field(operand.list, item)
+            if operand.where is None:
+                return f"len({items} or ())"
+            inner = f"_i{self.counter}"
+            return f"sum(1 for {inner} in ({items} or ()) if {self.cond(operand.where, inner)})"
+        if isinstance(operand, ir.Share):
+            inner = f"_i{self.counter}"
+            return (
+                f"(None if not ({t} := {self.field(operand.list, item)}) else "
+                f"sum(1 for {inner} in {t} if {self.cond(operand.where, inner)}) / len({t}))"
+            )
+        if isinstance(operand, ir.Ratio):
+            d = self.temp()
+            return (
+                f"(None if ({t} := {self.field(operand.numerator, item)}) is None "
+                f"or not ({d} := {self.field(operand.denominator, item)}) else {t} / {d})"
+            )
+        if isinstance(operand, ir.DaysSince):
+            return f"DAYS({self.field(operand.field, item)})"
+        if isinstance(operand, ir.Matches):
+            pattern = self.const(re.compile(operand.pattern))
+            return (
+                f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) "
+                f"else {pattern}.search({t}) is not None)"
+            )
+        if isinstance(operand, ir.Quantified):
+            inner = f"_i{self.counter}"
+            fn = "any" if operand.quantifier == "any" else "all"
+            return (
+                f"(None if not isinstance(({t} := {self.field(operand.list, item)}), list) "
+                f"else {fn}({self.cond(operand.condition, inner)} for {inner} in {t}))"
+            )
+        if isinstance(operand, ir.Related):
+            if operand.on:
+                index = self.const((operand.collection, tuple(p for p, _ in operand.on)))
+                keys = [self.field(f, item) for _, f in operand.on]
+                pool = f"LINKED({index}, ({', '.join(keys)},))"
+            else:
+                pool = f"ALL({operand.collection!r})"
+            if operand.where is None:
+                return f"len({pool})"
+            inner = f"_i{self.counter}"
+            return f"sum(1 for {inner} in {pool} if {self.cond(operand.where, inner)})"
+        raise TypeError(f"unknown operand {operand!r}")  # pragma: no cover
+
+    def test(self, node: ir.Test, item: str) -> str:
+        left = self.value(node.left, item)
+        if node.op == "exists":
+            return f"({left} is {'not ' if node.right else ''}None)"
+        t = self.temp()
+        if isinstance(node.right, ir.Field):
+            r = self.temp()
+            right = self.field(node.right, item)
+            if node.op == "contains":
+                return f"(isinstance(({t} := {left}), list) and ({r} := {right}) is not None and {r} in {t})"
+            return f"(({t} := {left}) is not None and ({r} := {right}) is not None and {t} {_OPS[node.op]} {r})"
+        if node.op == "one_of":
+            return f"({left} in {self.const(frozenset(node.right))})"
+        if node.op == "contains":
+            return f"(isinstance(({t} := {left}), list) and {node.right!r} in {t})"
+        return f"(({t} := {left}) is not None and {t} {_OPS[node.op]} {node.right!r})"
+
+    def cond(self, node: ir.Node, item: str = "None") -> str:
+        if isinstance(node, ir.Test):
+            return self.test(node, item)
+        if isinstance(node, ir.AllOf):
+            return "(" + " and ".join(self.cond(n, item) for n in node.items) + ")"
+        if isinstance(node, ir.AnyOf):
+            return "(" + " or ".join(self.cond(n, item) for n in node.items) + ")"
+        if isinstance(node, ir.Not):
+            return f"(not {self.cond(node.item, item)})"
+        raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any]]:
+    """Source of ``check(items, F, S)`` for rules of one scope, and its constants."""
+    gen = _Gen()
+    lines = ["def check(items, F, S):"]
+    lines.append("    for i, s in enumerate(items):")
+    for number, rule in enumerate(rules):
+        require = gen.cond(rule.require)
+        if rule.when is None:
+            lines.append(f"        if not {require}: F[{number}].append(i)")
+        else:
+            lines.append(f"        if {gen.cond(rule.when)}:")
+            lines.append(f"            S[{number}].append(i)")
+            lines.append(f"            if not {require}: F[{number}].append(i)")
+    if not rules:
+        lines.append("        pass")
+    return "\n".join(lines) + "\n", gen.constants
+
+
+def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
+    source, constants = generate(rules)
+    namespace: dict[str, Any] = {
+        "K": constants,
+        "_get": _get,
+        "ORG": scope.organisation,
+        "GOV": scope.governance,
+        "DAYS": scope.days_since,
+        "LINKED": lambda spec, key: () if None in key else scope.index(*spec).get(key, ()),
+        "ALL": lambda collection: scope.inventory.collections.get(collection, []),
+    }
+    exec(compile(source, "<smgov native rules>", "exec"), namespace)
+    return namespace["check"]
+
+
+def evaluate(policies: PolicySet, inventory: Inventory, as_of: dt.date) -> tuple[RuleResult, ...]:
+    """Run every rule; one pass per scope over its subjects."""
+    scope = Scope(inventory, as_of)
+    by_scope: dict[str, list[ir.CompiledRule]] = {}
+    for rule in policies.rules:
+        by_scope.setdefault(rule.scope, []).append(rule)
+    results: dict[str, RuleResult] = {}
+    for kind, rules in by_scope.items():
+        items = [inventory.organisation_subject()] if kind == "organisation" else inventory.items(kind)
+        failed: list[list[int]] = [[] for _ in rules]
+        selected: list[list[int]] = [[] for _ in rules]
+        _compile(rules, scope)(items, failed, selected)
+        for number, rule in enumerate(rules):
+            chosen = None if rule.when is None else tuple(selected[number])
+            applied = len(items) if chosen is None else len(chosen)
+            results[rule.id] = RuleResult(rule.id, applied, tuple(failed[number]), chosen)
+    return tuple(results[rule.id] for rule in policies.rules)

@@ -1,0 +1,105 @@
+"""The one place that sequences the steps: load -> validate -> compile -> evaluate -> assess -> render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import __version__, findings, inventory, policies, report
+from engine.diagnostics import Diagnostic, InputError
+from engine.evaluation import Evaluator
+from engine.schemas import data_dir
+from engine.sources import discover, read_all
+
+#: Evaluators by name, as "module:function", imported only when chosen.
+EVALUATORS: dict[str, str] = {
+    "native": "engine.native:evaluate",
+    "durable": "engine.durable:evaluate",
+}
+
+
+def evaluator(name: str) -> Evaluator:
+    module, _, function = EVALUATORS[name].partition(":")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
+def default_policies() -> list[Path]:
+    return [data_dir("policies") / "baseline"]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    inventory: tuple[str, ...]
+    policies: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    engine: str = "native"
+
+
+def load_inventory(paths: Sequence[str | Path]) -> inventory.Inventory:
+    """Find, read, validate and merge inventory files. Raises InputError with every problem."""
+    files, problems = discover(paths, "inventory")
+    sources, read_problems = read_all(files)
+    problems.extend(read_problems)
+    if problems:
+        raise InputError(problems)
+    return inventory.build(sources)
+
+
+def run_check(options: CheckOptions) -> report.Report:
+    """The whole check. Raises InputError before evaluating if any input is bad."""
+    problems: list[Diagnostic] = []
+    try:
+        rules = policies.load(list(options.policies) or default_policies())
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    try:
+        org = load_inventory(options.inventory)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems)
+    as_of = options.as_of or dt.date.today()
+    results = evaluator(options.engine)(rules, org, as_of)
+    found = findings.build(rules, results, org, as_of)
+    outcomes = report.outcomes(rules.rules, results)
+    inputs = tuple(
+        [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
+        + [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
+    )
+    organisation = {
+        "id": org.organisation_id,
+        "name": org.organisation.get("name"),
+        "target_stage": org.organisation.get("target_stage") or rules.stages[-1],
+    }
+    return report.Report(
+        tool_version=__version__,
+        as_of=as_of.isoformat(),
+        engine=options.engine,
+        organisation=organisation,
+        inputs=inputs,
+        rules=outcomes,
+        findings=found,
+        summary=report.summarise(outcomes, found),
+    )
+
+
+def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Tell policy inputs (a pack directory, or a file with a top-level ``rules`` list) from
+    inventory inputs, for ``smgov validate``."""
+    inventories: list[str] = []
+    policy_inputs: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            is_pack = (path / "pack.yaml").exists() or any(
+                (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
+                for s in read_all(discover([path], "input", policies.skip_non_rules)[0])[0]
+            )
+        else:
+            result = read_all([path])[0]
+            is_pack = bool(result) and isinstance(result[0].data, dict) and "rules" in result[0].data
+        (policy_inputs if is_pack else inventories).append(raw)
+    return inventories, policy_inputs

@@ -1,0 +1,161 @@
+"""The compile step: policy files -> checked, compiled rules (``PolicySet``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import ir, schemas
+from engine.conditions import CompileError, Context, parse, resolve
+from engine.diagnostics import Diagnostic, InputError, dotted
+from engine.levels import DEFAULT_STAGES
+from engine.sources import Source, discover, read_all
+
+#: Files in a pack directory that are not rule files.
+NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every rule loaded, compiled, in load order, with the files they came from."""
+
+    rules: tuple[ir.CompiledRule, ...]
+    sources: tuple[Source, ...]
+    stages: tuple[str, ...] = DEFAULT_STAGES
+
+    def rule(self, rule_id: str) -> ir.CompiledRule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+def skip_non_rules(relative: Path) -> bool:
+    """Inside a pack directory: test cases and pack metadata are not rule files."""
+    return relative.name in NOT_RULES or "tests" in relative.parts[:-1]
+
+
+def template_fields(message: str) -> Iterator[str | None]:
+    """Each ``{path}`` of a message template; ``None`` for a stray brace."""
+    for match in _TEMPLATE.finditer(message):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        yield match.group(1) if token.startswith("{") and token.endswith("}") and len(token) > 1 else None
+
+
+def _compile_rule(
+    raw: dict[str, Any], index: int, source: Source, stages: tuple[str, ...]
+) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+
+    def report(message: str, where: tuple[Any, ...]) -> None:
+        path = ("rules", index, *where)
+        line, col = source.positions.locate(path)
+        problems.append(Diagnostic(source.path, line, col, message, dotted(path)))
+
+    scope = raw["scope"]
+    if raw["stage"] not in stages:
+        report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stages)})", ("stage",))
+    ctx = Context(scope)
+    nodes: dict[str, ir.Node | None] = {"when": None}
+    for key in ("when", "require"):
+        if key in raw:
+            try:
+                nodes[key] = parse(raw[key], ctx, (key,))
+            except CompileError as exc:
+                report(exc.message, exc.where)
+    for name in template_fields(raw["message"]):
+        if name is None:
+            report("unbalanced brace in message (write {{ or }} for a literal brace)", ("message",))
+        elif name != "id" or scope == "organisation":
+            try:
+                resolve(name, ctx, ("message",))
+            except CompileError as exc:
+                report(f"message placeholder {{{name}}}: {exc.message}", ("message",))
+    if problems:
+        return None, problems
+    line, _ = source.positions.locate(("rules", index))
+    require = nodes["require"]
+    assert require is not None
+    rule = ir.CompiledRule(
+        id=raw["id"],
+        title=raw["title"],
+        description=raw["description"],
+        lever=raw["lever"],
+        stage=raw["stage"],
+        severity=raw["severity"],
+        scope=scope,
+        when=nodes["when"],
+        require=require,
+        message=raw["message"],
+        remediation=raw["remediation"],
+        references=tuple(raw["references"]),
+        tags=tuple(raw.get("tags", ())),
+        file=source.path,
+        line=line,
+    )
+    return rule, []
+
+
+def _schema_problems(source: Source) -> list[Diagnostic]:
+    """Schema problems outside conditions; the compiler explains conditions more precisely."""
+    found = schemas.problems("policy", source)
+    return [d for d in found if not re.match(r"^rules\[\d+\]\.(when|require)\b", d.path)]
+
+
+def compile_sources(sources: Iterable[Source], stages: tuple[str, ...] = DEFAULT_STAGES) -> PolicySet:
+    """Check and compile every rule of every policy file. Raises InputError with all problems."""
+    sources = tuple(sources)
+    problems: list[Diagnostic] = []
+    rules: list[ir.CompiledRule] = []
+    first_seen: dict[str, ir.CompiledRule] = {}
+    for source in sources:
+        if not isinstance(source.data, dict):
+            problems.append(Diagnostic(source.path, 1, 1, "a policy file must be a mapping with a 'rules' list"))
+            continue
+        schema_problems = _schema_problems(source)
+        problems.extend(schema_problems)
+        broken = {int(m.group(1)) for d in schema_problems if (m := re.match(r"^rules\[(\d+)\]", d.path))}
+        raw_rules = source.data.get("rules")
+        if not isinstance(raw_rules, list):
+            continue
+        for index, raw in enumerate(raw_rules):
+            if index in broken or not isinstance(raw, dict):
+                continue
+            rule, found = _compile_rule(raw, index, source, stages)
+            problems.extend(found)
+            if rule is None:
+                continue
+            if rule.id in first_seen:
+                other = first_seen[rule.id]
+                line, col = source.positions.locate(("rules", index, "id"))
+                problems.append(
+                    Diagnostic(
+                        source.path,
+                        line,
+                        col,
+                        f"duplicate rule id {rule.id!r} (first defined at {other.file}:{other.line})",
+                        f"rules[{index}].id",
+                    )
+                )
+                continue
+            first_seen[rule.id] = rule
+            rules.append(rule)
+    if not problems and not rules:
+        where = ", ".join(s.path for s in sources) or "--policies"
+        problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
+    if problems:
+        raise InputError(problems)
+    return PolicySet(rules=tuple(rules), sources=sources, stages=stages)
+
+
+def load(paths: Iterable[str | Path], stages: tuple[str, ...] = DEFAULT_STAGES) -> PolicySet:
+    """Find, read and compile policy files and directories."""
+    files, problems = discover(paths, "policy", skip_non_rules)
+    sources, read_problems = read_all(files)
+    problems.extend(read_problems)
+    if problems:
+        raise InputError(problems)
+    return compile_sources(sources, stages)

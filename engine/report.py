@@ -1,0 +1,143 @@
+"""The report: everything a renderer needs, as frozen data, and its canonical JSON form."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from engine.evaluation import RuleResult
+from engine.findings import Finding
+from engine.ir import CompiledRule
+from engine.levels import LEVERS, SEVERITIES
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    role: str  # inventory | policy
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """A rule's metadata and how it fared on this inventory."""
+
+    id: str
+    title: str
+    lever: str
+    stage: str
+    severity: str
+    scope: str
+    applied: int
+    failed: int
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LeverSummary:
+    rules: int
+    checks: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    rules: int
+    checks: int
+    findings: int
+    by_severity: dict[str, int]
+    by_lever: dict[str, LeverSummary]
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    as_of: str
+    engine: str
+    organisation: dict[str, Any]
+    inputs: tuple[InputFile, ...]
+    rules: tuple[RuleOutcome, ...]
+    findings: tuple[Finding, ...]
+    summary: Summary
+
+
+def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
+    by_id = {r.rule_id: r for r in results}
+    return tuple(
+        RuleOutcome(
+            rule.id,
+            rule.title,
+            rule.lever,
+            rule.stage,
+            rule.severity,
+            rule.scope,
+            by_id[rule.id].applied,
+            len(by_id[rule.id].failed),
+            rule.file,
+            rule.line,
+        )
+        for rule in sorted(rules, key=lambda r: r.id)
+    )
+
+
+def summarise(rules: tuple[RuleOutcome, ...], findings: tuple[Finding, ...]) -> Summary:
+    severity = Counter(f.severity for f in findings)
+    levers = {
+        lever: LeverSummary(
+            rules=sum(1 for r in rules if r.lever == lever),
+            checks=sum(r.applied for r in rules if r.lever == lever),
+            failed=sum(r.failed for r in rules if r.lever == lever),
+        )
+        for lever in LEVERS
+    }
+    return Summary(
+        rules=len(rules),
+        checks=sum(r.applied for r in rules),
+        findings=len(findings),
+        by_severity={s: severity.get(s, 0) for s in SEVERITIES},
+        by_lever=levers,
+    )
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule_id,
+        "title": f.title,
+        "lever": f.lever,
+        "stage": f.stage,
+        "severity": f.severity,
+        "subject": {"kind": f.subject_kind, "id": f.subject_id, "departments": list(f.departments)},
+        "message": f.message,
+        "evidence": [{"field": e.label, "value": e.value} for e in f.evidence],
+        "location": asdict(f.location),
+        "remediation": f.remediation,
+        "references": list(f.references),
+        "fingerprint": f.fingerprint,
+    }
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    """The JSON report v1 (``schemas/report.schema.json``)."""
+    summary = report.summary
+    data: dict[str, Any] = {
+        "report_version": REPORT_VERSION,
+        "tool": {"name": "smgov", "version": report.tool_version},
+        "as_of": report.as_of,
+        "engine": report.engine,
+        "organisation": report.organisation,
+        "inputs": [asdict(i) for i in report.inputs],
+        "rules": [asdict(r) for r in report.rules],
+        "findings": [_finding(f) for f in report.findings],
+        "summary": {
+            "rules": summary.rules,
+            "checks": summary.checks,
+            "findings": summary.findings,
+            "by_severity": summary.by_severity,
+            "by_lever": {k: asdict(v) for k, v in summary.by_lever.items()},
+        },
+    }
+    return data

@@ -1,0 +1,108 @@
+"""The JSON Schemas every file format is checked against, and schema validation (layer 2).
+
+A valid document passes a compiled fast check (fastjsonschema); only when that fails does
+jsonschema walk the document to report every problem with its path.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+
+from engine.diagnostics import Diagnostic, dotted
+from engine.sources import Source
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """A bundled data directory (``schemas``, ``policies``): in the wheel or the source tree."""
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"bundled directory {name!r} not found")  # pragma: no cover
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """``name`` like ``inventory`` -> the parsed ``schemas/inventory.schema.json``."""
+    return json.loads((data_dir("schemas") / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _fast(name: str) -> Callable[[Any], Any]:
+    schema = copy.deepcopy(load_schema(name))  # fastjsonschema rewrites $refs in place
+    # fastjsonschema speaks draft-07; our schemas use only keywords that mean the same there.
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(schema)
+
+
+@cache
+def _full(name: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def is_valid(name: str, data: Any) -> bool:
+    try:
+        _fast(name)(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """For oneOf/anyOf, the most relevant branch's errors instead of 'not valid under any'."""
+    if error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None and best is not error:
+            yield from _leaves(best)
+            return
+    yield error
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[tuple[Any, ...], str]:
+    path = tuple(error.absolute_path)
+    kind, value = error.validator, error.validator_value
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in allowed)
+        if extra:
+            known = ", ".join(sorted(allowed))
+            return (*path, extra[0]), f"unknown key {extra[0]!r} (allowed: {known})"
+    if kind == "required":
+        return path, error.message.replace("is a required property", "is required")
+    if kind == "enum":
+        return path, f"{error.instance!r} is not one of: {', '.join(map(str, value))}"
+    if kind == "type":
+        expected = value if isinstance(value, str) else " or ".join(value)
+        return path, f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
+    if kind == "pattern" and "\\d{4}" in str(value):
+        return path, f"{error.instance!r} is not a date (YYYY-MM-DD)"
+    if kind == "pattern":
+        return path, f"{error.instance!r} does not match the required form {value}"
+    return path, error.message
+
+
+def problems(name: str, source: Source, data: Any = None, prefix: tuple[Any, ...] = ()) -> list[Diagnostic]:
+    """Every schema problem of ``source`` (or of ``data`` found at ``prefix`` inside it)."""
+    document = source.data if data is None else data
+    if is_valid(name, document):
+        return []
+    found: list[Diagnostic] = []
+    for error in _full(name).iter_errors(document):
+        for leaf in _leaves(error):
+            path, message = _describe(leaf)
+            full = (*prefix, *path)
+            line, col = source.positions.locate(full)
+            found.append(Diagnostic(source.path, line, col, message, dotted(full)))
+    return found

@@ -1,0 +1,101 @@
+"""Finding input files and reading each one into data plus positions (the load step)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.diagnostics import Diagnostic
+from engine.json_source import parse_json
+from engine.positions import PositionIndex
+from engine.yaml_source import parse_yaml
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file, read: its data, where each node is, and its digest."""
+
+    path: str
+    data: Any
+    positions: PositionIndex
+    sha256: str
+
+
+def display(path: Path) -> str:
+    """A path as the user will recognise it: relative to the working directory if inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+    return str(path.resolve()) if relative.startswith("..") else relative
+
+
+def discover(
+    paths: Iterable[str | Path],
+    what: str,
+    skip: Callable[[Path], bool] = lambda _p: False,
+) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand files and directories into the input files to read, in a stable order."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not skip(p.relative_to(path))
+            )
+            if not found:
+                problems.append(Diagnostic(str(raw), message=f"no {what} files (.yaml, .yml, .json) in this directory"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif path.exists():
+            problems.append(Diagnostic(str(raw), message="not a regular file or directory"))
+        else:
+            problems.append(Diagnostic(str(raw), message="no such file or directory"))
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return [Path(display(p)) for p in unique], problems
+
+
+def read(path: Path) -> Source | Diagnostic:
+    """Read one file; never raises for bad content."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")
+    digest = hashlib.sha256(raw).hexdigest()
+    if b"\x00" in raw[:8192]:
+        return Diagnostic(name, 1, 1, "binary file: expected YAML or JSON text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return Diagnostic(name, line, 1, "not UTF-8 text: expected YAML or JSON")
+    if not text.strip():
+        return Diagnostic(name, 1, 1, "the file is empty")
+    parsed = parse_json(text, name) if path.suffix.lower() == ".json" else parse_yaml(text, name)
+    if isinstance(parsed, Diagnostic):
+        return parsed
+    data, positions = parsed
+    return Source(name, data, positions, digest)
+
+
+def read_all(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
+    sources: list[Source] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        result = read(path)
+        (problems if isinstance(result, Diagnostic) else sources).append(result)  # type: ignore[arg-type]
+    return sources, problems
