@@ -31,7 +31,23 @@ class Field:
         return self.type in ("number", "integer")
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional field's schema admits null (same as absent); the catalogue wants its type."""
+    schema = dict(schema)
+    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        rest = [k for k in kind if k != "null"]
+        schema["type"] = rest[0] if len(rest) == 1 else rest
+    if "enum" in schema:
+        schema["enum"] = [v for v in schema["enum"] if v is not None]
+    return schema
+
+
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    schema = _without_null(schema)
     while "$ref" in schema:
         target = root
         for part in schema["$ref"].removeprefix("#/").split("/"):
