@@ -1,0 +1,188 @@
+"""`smgov check`: exit codes, --fail-on, formats, --output, determinism, isolation, positions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from engine import pipeline
+from engine.schemas import load_schema
+from tests.helpers import cli, write
+
+POLICY = {
+    "version": 1,
+    "rules": [
+        {
+            "id": "BND-ACC-001", "title": "Owner", "description": "d", "lever": "boundary",
+            "stage": "initialisation", "severity": "critical", "scope": "account",
+            "require": {"field": "owner", "exists": True}, "message": "Account {handle} has no owner",
+            "remediation": "Name an owner.", "references": ["Altimeter-2013"],
+        },
+        {
+            "id": "BND-ACC-002", "title": "MFA", "description": "d", "lever": "boundary",
+            "stage": "initialisation", "severity": "medium", "scope": "account",
+            "require": {"field": "mfa", "equals": True}, "message": "Account {handle} has no MFA",
+            "remediation": "Turn MFA on.", "references": ["Altimeter-2013"],
+        },
+        {
+            "id": "DIA-MET-001", "title": "Targets", "description": "d", "lever": "diagnostic",
+            "stage": "contagion", "severity": "low", "scope": "metric",
+            "require": {"field": "target", "exists": True}, "message": "{name} has no target",
+            "remediation": "Set a target.", "references": ["MIP-2015"],
+        },
+    ],
+}
+INVENTORY = {
+    "organisation": {"name": "Example <b>&</b> Co", "target_stage": "control"},
+    "departments": [{"id": "mkt", "name": "Marketing"}],
+    "accounts": [
+        {"id": "a1", "platform": "x", "handle": "@one", "department": "mkt", "owner": "ann", "mfa": True},
+        {"id": "a2", "platform": "x", "handle": "@two", "department": "mkt", "mfa": True},
+        {"id": "a3", "platform": "facebook", "handle": "three", "owner": "bob", "mfa": False},
+    ],
+    "metrics": [{"id": "m1", "name": "Followers", "department": "mkt"}],
+}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    return write(tmp_path / "p" / "rules.yaml", POLICY), write(tmp_path / "org.yaml", INVENTORY)
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def check(files: tuple[Path, Path], *args: str):
+    policy, inventory = files
+    return cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01", *args)
+
+
+def test_exit_1_on_findings_at_or_above_fail_on(files) -> None:
+    assert check(files).exit_code == 1  # default high; a critical exists
+    assert check(files, "--fail-on", "critical").exit_code == 1
+    assert check(files, "--fail-on", "never").exit_code == 0
+
+
+def test_exit_0_when_findings_are_below_fail_on(files, tmp_path: Path) -> None:
+    inv = dict(INVENTORY, accounts=[a | {"owner": "x"} for a in INVENTORY["accounts"]])
+    inventory = write(tmp_path / "fixed.yaml", inv)
+    result = cli("check", str(inventory), "--policies", str(files[0]), "--as-of", "2026-10-01")
+    assert result.exit_code == 0, result.output  # medium and low remain, below high
+    assert "BND-ACC-002" in result.output
+
+
+def test_text_report_groups_by_severity_with_location_and_fix(files) -> None:
+    out = check(files).output
+    assert out.index("CRITICAL (1)") < out.index("MEDIUM (1)") < out.index("LOW (1)")
+    assert "BND-ACC-001 account a2: Account @two has no owner" in out
+    assert f"at {files[1]}:{line_of(files[1], 'id: a2')}" in out
+    assert "fix: Name an owner." in out
+    assert "boundary" in out.split("CRITICAL")[0]  # lever summary first
+    assert "\033[" not in out  # no colour when not a terminal
+
+
+def test_json_report_validates_and_is_deterministic(files) -> None:
+    first = check(files, "--format", "json").output
+    second = check(files, "--format", "json").output
+    assert first == second
+    data = json.loads(first)
+    jsonschema.Draft202012Validator(load_schema("report")).validate(data)
+    assert [(f["rule_id"], f["subject"]["id"]) for f in data["findings"]] == [
+        ("BND-ACC-001", "a2"), ("BND-ACC-002", "a3"), ("DIA-MET-001", "m1")]
+    finding = data["findings"][0]
+    assert finding["evidence"] == [{"field": "owner", "value": None}]
+    assert finding["location"]["line"] == line_of(files[1], "id: a2")
+    assert data["summary"]["by_severity"]["critical"] == 1
+    assert data["inputs"][0]["role"] == "inventory" and len(data["inputs"][0]["sha256"]) == 64
+
+
+def test_output_file_written_atomically(files, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.json"
+    result = check(files, "--format", "json", "--output", str(target))
+    assert result.exit_code == 1
+    assert result.output == ""
+    assert json.loads(target.read_text())["report_version"] == 1
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_two_checks_in_one_process_share_no_state(files, tmp_path: Path) -> None:
+    other = write(tmp_path / "other.yaml", {"organisation": {"name": "Other"}, "accounts": [
+        {"id": "z1", "platform": "x", "owner": "o", "mfa": True}]})
+    options = pipeline.CheckOptions(inventory=(str(files[1]),), policies=(str(files[0]),))
+    first = pipeline.run_check(options)
+    pipeline.run_check(pipeline.CheckOptions(inventory=(str(other),), policies=(str(files[0]),)))
+    again = pipeline.run_check(options)
+    assert first == again
+
+
+@pytest.mark.parametrize("engine", ["native", "durable"])
+def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: Path, engine: str) -> None:
+    as_json = tmp_path / "org.json"
+    as_json.write_text(json.dumps(INVENTORY, indent=2))
+    result = cli("check", str(as_json), "--policies", str(files[0]), "--as-of", "2026-10-01",
+                 "--format", "json", "--engine", engine)
+    data = json.loads(result.output)
+    yaml_data = json.loads(check(files, "--format", "json").output)
+    assert [f["fingerprint"] for f in data["findings"]] == [f["fingerprint"] for f in yaml_data["findings"]]
+    lines = as_json.read_text().splitlines()
+    for finding in data["findings"]:
+        line = lines[finding["location"]["line"] - 1]
+        assert line.strip() == "{", line  # the line where that subject's object starts
+        following = "\n".join(lines[finding["location"]["line"]: finding["location"]["line"] + 2])
+        assert f'"id": "{finding["subject"]["id"]}"' in following
+
+
+def test_json_error_positions_point_inside_items(tmp_path: Path, files) -> None:
+    broken = dict(INVENTORY, accounts=[*INVENTORY["accounts"], {"id": "a4", "platform": "x", "onwer": "x"}])
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(broken, indent=2))
+    result = cli("check", str(path), "--policies", str(files[0]))
+    assert result.exit_code == 2
+    lines = path.read_text().splitlines()
+    line_no = int(result.output.split(":")[1])
+    assert '"onwer"' in lines[line_no - 1]
+
+
+def test_durable_engine_gives_the_same_report(files) -> None:
+    native = json.loads(check(files, "--format", "json").output)
+    durable = json.loads(check(files, "--format", "json", "--engine", "durable").output)
+    assert durable.pop("engine") == "durable" and native.pop("engine") == "native"
+    assert durable == native
+
+
+def test_rules_command_lists_rules(files) -> None:
+    result = cli("rules", "--policies", str(files[0]))
+    assert result.exit_code == 0
+    assert "BND-ACC-001" in result.output and "3 rules" in result.output
+    data = json.loads(cli("rules", "--policies", str(files[0]), "--format", "json").output)
+    assert {r["id"]: r["lever"] for r in data}["DIA-MET-001"] == "diagnostic"
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["validate"], ["rules"]])
+def test_help_has_an_example(command: list[str]) -> None:
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_usage_error_exits_2(files) -> None:
+    assert check(files, "--fail-on", "sometimes").exit_code == 2
+    assert check(files, "--as-of", "yesterday").exit_code == 2
+    assert cli("check").exit_code == 2
+
+
+def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
+    """YAML 1.1 reads a bare `on` key as true; our loader keeps keys as written."""
+    first = dict(POLICY["rules"][0], require="REQUIRE")
+    text = yaml.safe_dump({"version": 1, "rules": [first]}, sort_keys=False).replace(
+        "REQUIRE", "{related: {collection: departments, on: {id: department}}}")
+    assert "on: {id: department}" in text
+    policy = write(tmp_path / "q" / "rules.yaml", text)
+    result = cli("check", str(files[1]), "--policies", str(policy), "--as-of", "2026-10-01", "--format", "json")
+    ids = [(f["rule_id"], f["subject"]["id"]) for f in json.loads(result.output)["findings"]]
+    assert ("BND-ACC-001", "a3") in ids and ("BND-ACC-001", "a1") not in ids
