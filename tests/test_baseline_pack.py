@@ -1,0 +1,96 @@
+"""The built-in baseline pack: its test cases (data beside the rules) and its coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from engine import policies, schemas
+from engine.diagnostics import Diagnostic
+from engine.levels import LEVERS
+from engine.sources import read
+from tests.helpers import ROOT, all_engines_agree, failing_ids, inventory
+
+PACK = ROOT / "policies" / "baseline"
+STAGES = ("initialisation", "contagion", "control", "integration")
+DEFAULT_AS_OF = dt.date(2026, 10, 1)
+
+
+def _case_files() -> list[Path]:
+    return sorted((PACK / "tests").glob("*.yaml"))
+
+
+def _cases() -> list:
+    out = []
+    for path in _case_files():
+        source = read(path)
+        assert not isinstance(source, Diagnostic), source.format()
+        for number, case in enumerate(source.data["cases"]):
+            out.append(pytest.param(case, id=f"{path.stem}[{number}] {case['name']}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pack() -> policies.PolicySet:
+    return policies.load([PACK])
+
+
+def test_case_files_match_their_schema() -> None:
+    assert _case_files(), "the baseline pack has no test cases"
+    for path in _case_files():
+        source = read(path)
+        assert not isinstance(source, Diagnostic)
+        assert schemas.problems("policy-tests", source) == []
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_case(pack: policies.PolicySet, case: dict) -> None:
+    wanted = set(case["rules"])
+    unknown = wanted - {r.id for r in pack.rules}
+    assert not unknown, f"case names unknown rules {sorted(unknown)}"
+    subset = policies.PolicySet(tuple(r for r in pack.rules if r.id in wanted), pack.sources, pack.stages)
+    inv = inventory(case["inventory"])
+    as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else DEFAULT_AS_OF
+    results = all_engines_agree(subset, inv, as_of)
+    actual = sorted((rule, subject) for rule, subjects in failing_ids(subset, inv, results).items() for subject in subjects)
+    expected = sorted((e["rule"], e["subject"]) for e in case["expect"])
+    assert actual == expected, f"expected {expected}\n  actual {actual}"
+
+
+def test_every_rule_has_a_passing_and_a_failing_case(pack: policies.PolicySet) -> None:
+    passing: set[str] = set()
+    failing: set[str] = set()
+    for param in _cases():
+        case = param.values[0]
+        fails = {e["rule"] for e in case["expect"]}
+        failing |= fails
+        passing |= set(case["rules"]) - fails
+    ids = {r.id for r in pack.rules}
+    assert sorted(ids - passing) == [], "rules without a passing case"
+    assert sorted(ids - failing) == [], "rules without a failing case"
+
+
+def test_every_rule_has_references_and_remediation(pack: policies.PolicySet) -> None:
+    sources = {"MIP-2015", "Altimeter-2013", "MITSMR-Deloitte", "Hinchcliffe-2012", "Dent"}
+    for rule in pack.rules:
+        assert rule.references and set(rule.references) <= sources | {"compliance-practice"}, rule.id
+        assert rule.remediation.strip(), rule.id
+        assert len(rule.description) > 40, rule.id
+
+
+def test_grid_has_three_rules_per_lever_and_stage(pack: policies.PolicySet) -> None:
+    grid = Counter((r.lever, r.stage) for r in pack.rules)
+    thin = {(lever, stage): grid[(lever, stage)] for lever in LEVERS for stage in STAGES if grid[(lever, stage)] < 3}
+    assert thin == {}
+    assert len(pack.rules) >= 48
+
+
+def test_files_are_one_per_lever_ordered_by_stage(pack: policies.PolicySet) -> None:
+    for rule in pack.rules:
+        assert Path(rule.file).stem == rule.lever, rule.id
+    for lever in LEVERS:
+        stages = [STAGES.index(r.stage) for r in pack.rules if r.lever == lever]
+        assert stages == sorted(stages), f"{lever}.yaml is not ordered by stage"
