@@ -55,7 +55,9 @@ def test_case(pack: policies.PolicySet, case: dict) -> None:
     inv = inventory(case["inventory"])
     as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else DEFAULT_AS_OF
     results = all_engines_agree(subset, inv, as_of)
-    actual = sorted((rule, subject) for rule, subjects in failing_ids(subset, inv, results).items() for subject in subjects)
+    actual = sorted(
+        (rule, subject) for rule, subjects in failing_ids(subset, inv, results).items() for subject in subjects
+    )
     expected = sorted((e["rule"], e["subject"]) for e in case["expect"])
     assert actual == expected, f"expected {expected}\n  actual {actual}"
 

@@ -17,22 +17,43 @@ POLICY = {
     "version": 1,
     "rules": [
         {
-            "id": "BND-ACC-001", "title": "Owner", "description": "d", "lever": "boundary",
-            "stage": "initialisation", "severity": "critical", "scope": "account",
-            "require": {"field": "owner", "exists": True}, "message": "Account {handle} has no owner",
-            "remediation": "Name an owner.", "references": ["Altimeter-2013"],
+            "id": "BND-ACC-001",
+            "title": "Owner",
+            "description": "d",
+            "lever": "boundary",
+            "stage": "initialisation",
+            "severity": "critical",
+            "scope": "account",
+            "require": {"field": "owner", "exists": True},
+            "message": "Account {handle} has no owner",
+            "remediation": "Name an owner.",
+            "references": ["Altimeter-2013"],
         },
         {
-            "id": "BND-ACC-002", "title": "MFA", "description": "d", "lever": "boundary",
-            "stage": "initialisation", "severity": "medium", "scope": "account",
-            "require": {"field": "mfa", "equals": True}, "message": "Account {handle} has no MFA",
-            "remediation": "Turn MFA on.", "references": ["Altimeter-2013"],
+            "id": "BND-ACC-002",
+            "title": "MFA",
+            "description": "d",
+            "lever": "boundary",
+            "stage": "initialisation",
+            "severity": "medium",
+            "scope": "account",
+            "require": {"field": "mfa", "equals": True},
+            "message": "Account {handle} has no MFA",
+            "remediation": "Turn MFA on.",
+            "references": ["Altimeter-2013"],
         },
         {
-            "id": "DIA-MET-001", "title": "Targets", "description": "d", "lever": "diagnostic",
-            "stage": "contagion", "severity": "low", "scope": "metric",
-            "require": {"field": "target", "exists": True}, "message": "{name} has no target",
-            "remediation": "Set a target.", "references": ["MIP-2015"],
+            "id": "DIA-MET-001",
+            "title": "Targets",
+            "description": "d",
+            "lever": "diagnostic",
+            "stage": "contagion",
+            "severity": "low",
+            "scope": "metric",
+            "require": {"field": "target", "exists": True},
+            "message": "{name} has no target",
+            "remediation": "Set a target.",
+            "references": ["MIP-2015"],
         },
     ],
 }
@@ -93,7 +114,10 @@ def test_json_report_validates_and_is_deterministic(files) -> None:
     data = json.loads(first)
     jsonschema.Draft202012Validator(load_schema("report")).validate(data)
     assert [(f["rule_id"], f["subject"]["id"]) for f in data["findings"]] == [
-        ("BND-ACC-001", "a2"), ("BND-ACC-002", "a3"), ("DIA-MET-001", "m1")]
+        ("BND-ACC-001", "a2"),
+        ("BND-ACC-002", "a3"),
+        ("DIA-MET-001", "m1"),
+    ]
     finding = data["findings"][0]
     assert finding["evidence"] == [{"field": "owner", "value": None}]
     assert finding["location"]["line"] == line_of(files[1], "id: a2")
@@ -111,8 +135,10 @@ def test_output_file_written_atomically(files, tmp_path: Path) -> None:
 
 
 def test_two_checks_in_one_process_share_no_state(files, tmp_path: Path) -> None:
-    other = write(tmp_path / "other.yaml", {"organisation": {"name": "Other"}, "accounts": [
-        {"id": "z1", "platform": "x", "owner": "o", "mfa": True}]})
+    other = write(
+        tmp_path / "other.yaml",
+        {"organisation": {"name": "Other"}, "accounts": [{"id": "z1", "platform": "x", "owner": "o", "mfa": True}]},
+    )
     options = pipeline.CheckOptions(inventory=(str(files[1]),), policies=(str(files[0]),))
     first = pipeline.run_check(options)
     pipeline.run_check(pipeline.CheckOptions(inventory=(str(other),), policies=(str(files[0]),)))
@@ -124,8 +150,18 @@ def test_two_checks_in_one_process_share_no_state(files, tmp_path: Path) -> None
 def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: Path, engine: str) -> None:
     as_json = tmp_path / "org.json"
     as_json.write_text(json.dumps(INVENTORY, indent=2))
-    result = cli("check", str(as_json), "--policies", str(files[0]), "--as-of", "2026-10-01",
-                 "--format", "json", "--engine", engine)
+    result = cli(
+        "check",
+        str(as_json),
+        "--policies",
+        str(files[0]),
+        "--as-of",
+        "2026-10-01",
+        "--format",
+        "json",
+        "--engine",
+        engine,
+    )
     data = json.loads(result.output)
     yaml_data = json.loads(check(files, "--format", "json").output)
     assert [f["fingerprint"] for f in data["findings"]] == [f["fingerprint"] for f in yaml_data["findings"]]
@@ -133,7 +169,7 @@ def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: 
     for finding in data["findings"]:
         line = lines[finding["location"]["line"] - 1]
         assert line.strip() == "{", line  # the line where that subject's object starts
-        following = "\n".join(lines[finding["location"]["line"]: finding["location"]["line"] + 2])
+        following = "\n".join(lines[finding["location"]["line"] : finding["location"]["line"] + 2])
         assert f'"id": "{finding["subject"]["id"]}"' in following
 
 
@@ -180,7 +216,8 @@ def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
     """YAML 1.1 reads a bare `on` key as true; our loader keeps keys as written."""
     first = dict(POLICY["rules"][0], require="REQUIRE")
     text = yaml.safe_dump({"version": 1, "rules": [first]}, sort_keys=False).replace(
-        "REQUIRE", "{related: {collection: departments, on: {id: department}}}")
+        "REQUIRE", "{related: {collection: departments, on: {id: department}}}"
+    )
     assert "on: {id: department}" in text
     policy = write(tmp_path / "q" / "rules.yaml", text)
     result = cli("check", str(files[1]), "--policies", str(policy), "--as-of", "2026-10-01", "--format", "json")

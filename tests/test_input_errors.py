@@ -101,8 +101,9 @@ def test_duplicate_yaml_key(policy: Path, tmp_path: Path) -> None:
 
 def test_dangling_reference_names_both_places(policy: Path, tmp_path: Path) -> None:
     path = write(tmp_path / "org.yaml", GOOD.replace("department: mkt", "department: mtk"))
-    expect(policy, path, f"{path}:10:", "account 'a1' refers to department 'mtk'", "'departments'",
-           "did you mean 'mkt'")
+    expect(
+        policy, path, f"{path}:10:", "account 'a1' refers to department 'mtk'", "'departments'", "did you mean 'mkt'"
+    )
 
 
 def test_not_a_real_date(policy: Path, tmp_path: Path) -> None:
@@ -155,28 +156,40 @@ def _policy_error(tmp_path: Path, old: str, new: str, *fragments: str) -> None:
 
 
 def test_unknown_operator(tmp_path: Path) -> None:
-    _policy_error(tmp_path, "exists: true", "exsits: true", "rules.yaml:10:", "unknown operator 'exsits'",
-                  "did you mean 'exists'")
+    _policy_error(
+        tmp_path, "exists: true", "exsits: true", "rules.yaml:10:", "unknown operator 'exsits'", "did you mean 'exists'"
+    )
 
 
 def test_unknown_field_in_policy(tmp_path: Path) -> None:
-    _policy_error(tmp_path, "field: owner", "field: onwer", "rules.yaml:10:", "unknown field 'onwer' for account",
-                  "did you mean 'owner'")
+    _policy_error(
+        tmp_path,
+        "field: owner",
+        "field: onwer",
+        "rules.yaml:10:",
+        "unknown field 'onwer' for account",
+        "did you mean 'owner'",
+    )
 
 
 def test_regex_that_does_not_compile(tmp_path: Path) -> None:
-    _policy_error(tmp_path, "{field: owner, exists: true}", "{field: handle, matches: '(unclosed'}",
-                  "rules.yaml:10:", "does not compile")
+    _policy_error(
+        tmp_path,
+        "{field: owner, exists: true}",
+        "{field: handle, matches: '(unclosed'}",
+        "rules.yaml:10:",
+        "does not compile",
+    )
 
 
 def test_type_mismatch_in_policy(tmp_path: Path) -> None:
-    _policy_error(tmp_path, "{field: owner, exists: true}", "{field: mfa, equals: 'true'}",
-                  "values are never coerced")
+    _policy_error(tmp_path, "{field: owner, exists: true}", "{field: mfa, equals: 'true'}", "values are never coerced")
 
 
 def test_enum_value_that_can_never_match(tmp_path: Path) -> None:
-    _policy_error(tmp_path, "{field: owner, exists: true}", "{field: status, equals: actve}",
-                  "'actve' can never match 'status'")
+    _policy_error(
+        tmp_path, "{field: owner, exists: true}", "{field: status, equals: actve}", "'actve' can never match 'status'"
+    )
 
 
 def test_unknown_lever_and_missing_field(tmp_path: Path) -> None:

@@ -14,21 +14,24 @@ from tests.helpers import ROOT, rule
 VALID = [
     ("account", {"field": "owner", "exists": True}),
     ("account", {"not": {"any": [{"field": "mfa", "equals": True}, {"field": "status", "one_of": ["retired"]}]}}),
-    ("account", {"field": "admins", "count": {"gte": 1, "where": {"field": "$item", "not_equals": {"ref": "$subject.owner"}}}}),
+    (
+        "account",
+        {"field": "admins", "count": {"gte": 1, "where": {"field": "$item", "not_equals": {"ref": "$subject.owner"}}}},
+    ),
     ("training", {"field": "trained", "ratio": {"to": "headcount", "gte": 0.8}}),
     ("document", {"field": "next_review_on", "days_until": {"gte": 0, "lte": 400}}),
     ("department", {"related": {"collection": "training", "on": {"department": "id"}, "count": {"equals": 0}}}),
 ]
 INVALID = [
-    ("account", {"field": "owner"}),                                   # no operator
-    ("account", {"field": "owner", "exists": True, "equals": "x"}),    # two operators
-    ("account", {"all": []}),                                          # empty all
-    ("account", {"exsits": "owner"}),                                  # unknown operator
+    ("account", {"field": "owner"}),  # no operator
+    ("account", {"field": "owner", "exists": True, "equals": "x"}),  # two operators
+    ("account", {"all": []}),  # empty all
+    ("account", {"exsits": "owner"}),  # unknown operator
     ("account", {"field": "admins", "count": {"where": {"field": "$item", "exists": True}}}),  # no comparison
-    ("account", {"field": "admins", "share": {"gte": 0.5}}),           # share without where
-    ("account", {"field": "Owner", "exists": True}),                   # not a path
-    ("department", {"related": {"collection": "trainings"}}),          # unknown collection
-    ("account", {"field": "owner", "one_of": []}),                     # empty one_of
+    ("account", {"field": "admins", "share": {"gte": 0.5}}),  # share without where
+    ("account", {"field": "Owner", "exists": True}),  # not a path
+    ("department", {"related": {"collection": "trainings"}}),  # unknown collection
+    ("account", {"field": "owner", "one_of": []}),  # empty one_of
     ("account", {"field": "last_activity_on", "older_than_days": -1}),  # negative days
 ]
 
