@@ -19,7 +19,7 @@ from engine.positions import MarkTable
 from engine.sources import Source
 
 ROOT = Path(__file__).resolve().parent.parent
-EVALUATORS = ("native",)
+EVALUATORS = ("native", "durable")
 HAS_DURABLE = importlib.util.find_spec("engine.durable") is not None
 
 
