@@ -52,7 +52,7 @@ def test_example_reports_match_the_schema(both) -> None:
 
 
 def test_example_sizes(both) -> None:
-    name, native, _ = both
+    name, _, _ = both
     from engine.pipeline import load_inventory
 
     inv = load_inventory([ROOT / "examples" / name])
