@@ -1,7 +1,7 @@
 """The command line: the only module that touches the terminal and maps outcomes to exit codes.
 
-Exit codes: 0 no finding at or above --fail-on; 1 there are; 2 bad input or usage;
-3 internal error.
+Exit codes: 0 no finding at or above --fail-on (``plan``: at or above the target stage);
+1 there are (``plan``: below the target); 2 bad input or usage; 3 internal error.
 """
 
 from __future__ import annotations
@@ -129,6 +129,43 @@ def check(
     _emit(rendered, output)
     failing = fail_on != "never" and any(at_or_above(f.severity, fail_on) for f in report.findings)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@POLICIES
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the plan to this file (atomically).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
+@click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@guarded
+def plan(
+    paths: tuple[str, ...],
+    policy_dirs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    as_of: dt.datetime | None,
+    engine: str,
+) -> None:
+    """Assess the stage reached and show the road to the target stage, stage by stage.
+
+    For each stage from the next one up to organisation.target_stage (default: the top
+    stage): exactly the failing checks that block its gate, grouped by lever, most severe
+    first, and the failures the gate tolerates (may wait). The JSON format is the full
+    report; its next_step holds the road. Exit 0 at or above the target, 1 below it.
+
+    \b
+    Examples:
+      smgov plan examples/telecom --as-of 2026-10-01
+      smgov plan org/ --policies my-pack --format json --output plan.json
+    """
+    options = pipeline.CheckOptions(
+        inventory=paths, policies=policy_dirs, as_of=as_of.date() if as_of else None, engine=engine
+    )
+    report = pipeline.run_check(options)
+    rendered = RENDERERS["json"](report) if fmt == "json" else text_renderer.render_plan(report, color=_colour(output))
+    _emit(rendered, output)
+    sys.exit(EXIT_FINDINGS if report.next_step.status == "below_target" else EXIT_OK)
 
 
 @main.command()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import __version__, findings, inventory, policies, report
+from engine import __version__, assess, findings, inventory, plan, policies, report
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
@@ -61,9 +61,11 @@ def run_check(options: CheckOptions) -> report.Report:
         problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
+    target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     as_of = options.as_of or dt.date.today()
     results = evaluator(options.engine)(rules, org, as_of)
     found = findings.build(rules, results, org, as_of)
+    assessment = assess.assess(rules, results, org)
     outcomes = report.outcomes(rules.rules, results)
     inputs = tuple(
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
@@ -72,7 +74,7 @@ def run_check(options: CheckOptions) -> report.Report:
     organisation = {
         "id": org.organisation_id,
         "name": org.organisation.get("name"),
-        "target_stage": org.organisation.get("target_stage") or rules.stages[-1],
+        "target_stage": target,
     }
     return report.Report(
         tool_version=__version__,
@@ -83,6 +85,8 @@ def run_check(options: CheckOptions) -> report.Report:
         rules=outcomes,
         findings=found,
         summary=report.summarise(outcomes, found),
+        assessment=assessment,
+        next_step=plan.build(rules, results, found, assessment),
     )
 
 

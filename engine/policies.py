@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import ir, schemas
+from engine import ir, schemas, stages
 from engine.conditions import CompileError, Context, parse, resolve
 from engine.diagnostics import Diagnostic, InputError, dotted
-from engine.levels import DEFAULT_STAGES
 from engine.sources import Source, discover, read_all
 
 #: Files in a pack directory that are not rule files.
@@ -21,11 +20,17 @@ _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 @dataclass(frozen=True)
 class PolicySet:
-    """Every rule loaded, compiled, in load order, with the files they came from."""
+    """Every rule loaded, compiled, in load order, with the files they came from, and the
+    stage ladder they are assessed on (a pack's ``stages.yaml``, or the bundled one)."""
 
     rules: tuple[ir.CompiledRule, ...]
     sources: tuple[Source, ...]
-    stages: tuple[str, ...] = DEFAULT_STAGES
+    ladder: stages.Ladder = field(default_factory=stages.default_ladder)
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stage ids, lowest first."""
+        return self.ladder.ids
 
     def rule(self, rule_id: str) -> ir.CompiledRule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -46,7 +51,7 @@ def template_fields(message: str) -> Iterator[str | None]:
 
 
 def _compile_rule(
-    raw: dict[str, Any], index: int, source: Source, stages: tuple[str, ...]
+    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...]
 ) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
 
@@ -56,8 +61,8 @@ def _compile_rule(
         problems.append(Diagnostic(source.path, line, col, message, dotted(path)))
 
     scope = raw["scope"]
-    if raw["stage"] not in stages:
-        report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stages)})", ("stage",))
+    if raw["stage"] not in stage_ids:
+        report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stage_ids)})", ("stage",))
     ctx = Context(scope)
     nodes: dict[str, ir.Node | None] = {"when": None}
     for key in ("when", "require"):
@@ -105,9 +110,11 @@ def _schema_problems(source: Source) -> list[Diagnostic]:
     return [d for d in found if not re.match(r"^rules\[\d+\]\.(when|require)\b", d.path)]
 
 
-def compile_sources(sources: Iterable[Source], stages: tuple[str, ...] = DEFAULT_STAGES) -> PolicySet:
+def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = None) -> PolicySet:
     """Check and compile every rule of every policy file. Raises InputError with all problems."""
     sources = tuple(sources)
+    ladder = ladder or stages.default_ladder()
+    stage_ids = ladder.ids
     problems: list[Diagnostic] = []
     rules: list[ir.CompiledRule] = []
     first_seen: dict[str, ir.CompiledRule] = {}
@@ -124,7 +131,7 @@ def compile_sources(sources: Iterable[Source], stages: tuple[str, ...] = DEFAULT
         for index, raw in enumerate(raw_rules):
             if index in broken or not isinstance(raw, dict):
                 continue
-            rule, found = _compile_rule(raw, index, source, stages)
+            rule, found = _compile_rule(raw, index, source, stage_ids)
             problems.extend(found)
             if rule is None:
                 continue
@@ -148,14 +155,22 @@ def compile_sources(sources: Iterable[Source], stages: tuple[str, ...] = DEFAULT
         problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
     if problems:
         raise InputError(problems)
-    return PolicySet(rules=tuple(rules), sources=sources, stages=stages)
+    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
 
 
-def load(paths: Iterable[str | Path], stages: tuple[str, ...] = DEFAULT_STAGES) -> PolicySet:
-    """Find, read and compile policy files and directories."""
-    files, problems = discover(paths, "policy", skip_non_rules)
+def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
+    """Find, read and compile policy files and directories, and the stage ladder they define
+    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
+    paths = list(paths)
+    rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
+    files, problems = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
     sources, read_problems = read_all(files)
     problems.extend(read_problems)
+    if ladder is None:
+        try:
+            ladder = stages.load(paths)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    return compile_sources(sources, stages)
+    return compile_sources(sources, ladder)

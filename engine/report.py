@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
+from engine.assess import Assessment
 from engine.evaluation import RuleResult
 from engine.findings import Finding
 from engine.ir import CompiledRule
 from engine.levels import LEVERS, SEVERITIES
+from engine.plan import NextStep
+from engine.stages import Ladder
 
 REPORT_VERSION = 1
 
@@ -63,6 +66,8 @@ class Report:
     rules: tuple[RuleOutcome, ...]
     findings: tuple[Finding, ...]
     summary: Summary
+    assessment: Assessment
+    next_step: NextStep
 
 
 def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
@@ -120,6 +125,50 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
+def _plain(value: Any) -> Any:
+    """Frozen dataclasses and tuples -> JSON-ready dicts and lists, fields in declared order."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _ladder(ladder: Ladder) -> dict[str, Any]:
+    return {
+        "file": ladder.file,
+        "description": ladder.description,
+        "stages": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "description": s.description,
+                "altimeter": list(s.altimeter),
+                "gate": {
+                    "blocking_severities": list(s.gate.blocking_severities),
+                    "min_pass_ratio": float(s.gate.min_pass_ratio),
+                },
+            }
+            for s in ladder.stages
+        ],
+        "below_first": {"description": ladder.below_first_description, "altimeter": list(ladder.below_first_altimeter)},
+        "weights": dict(ladder.weights),
+        "imbalance_spread": ladder.imbalance_spread,
+    }
+
+
+def _assessment(a: Assessment) -> dict[str, Any]:
+    return {
+        "ladder": _ladder(a.ladder),
+        "organisation": _plain(a.organisation),
+        "departments": _plain(a.departments),
+        "levers": _plain(a.levers),
+        "imbalance": _plain(a.imbalance),
+        "target": _plain(a.target),
+        "crosswalk": _plain(a.crosswalk),
+    }
+
+
 def to_data(report: Report) -> dict[str, Any]:
     """The JSON report v1 (``schemas/report.schema.json``)."""
     summary = report.summary
@@ -139,5 +188,7 @@ def to_data(report: Report) -> dict[str, Any]:
             "by_severity": summary.by_severity,
             "by_lever": {k: asdict(v) for k, v in summary.by_lever.items()},
         },
+        "assessment": _assessment(report.assessment),
+        "next_step": _plain(report.next_step),
     }
     return data

@@ -1,32 +1,161 @@
-"""Text for a terminal: a line per lever, then findings grouped by severity."""
+"""Text for a terminal: the stage ladder, the lever table and the next step first, then the
+findings grouped by severity. ``render_plan`` shows the whole road to the target instead."""
 
 from __future__ import annotations
 
+from engine.assess import Assessment, GateResult
 from engine.findings import show
-from engine.levels import LEVERS, SEVERITIES
+from engine.levels import SEVERITIES
+from engine.plan import NextStep, Step
 from engine.report import Report
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
 _RESET = "\033[0m"
+#: How many subject ids a plan line shows before "+N more" (the JSON report has them all).
+SUBJECTS_SHOWN = 8
 
 
 def _paint(text: str, severity: str, color: bool) -> str:
     return f"{_COLOURS[severity]}{text}{_RESET}" if color else text
 
 
-def render(report: Report, color: bool = False) -> str:
-    s = report.summary
-    org = report.organisation
-    lines = [
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{100 * ratio:.0f}%"
+
+
+def _header(report: Report) -> str:
+    s, org = report.summary, report.organisation
+    return (
         f"smgov {report.tool_version}: {org.get('name')} (as of {report.as_of}, "
-        f"{s.rules} rules, {s.checks} checks, engine {report.engine})",
-        "",
-        "Levers",
-    ]
-    for lever in LEVERS:
-        ls = s.by_lever[lever]
-        rate = f"{100 * (ls.checks - ls.failed) / ls.checks:.0f}% pass" if ls.checks else "no checks"
-        lines.append(f"  {lever:<12} {ls.rules:>3} rules {ls.checks:>7} checks {ls.failed:>6} failed  {rate}")
+        f"{s.rules} rules, {s.checks} checks, engine {report.engine})"
+    )
+
+
+def _standing(a: Assessment) -> str:
+    where = ", ".join(a.crosswalk.position) or "not mapped"
+    return (
+        f"Stage: {a.organisation.stage}   target: {a.target.stage}"
+        f"{' (default: the top stage)' if a.target.source == 'default' else ''}   "
+        f"{a.crosswalk.scale} ≈ {where} (approximate)"
+    )
+
+
+def _gate_text(g: GateResult) -> str:
+    if not g.blocking_rules:
+        blocking = "no blocking rules"
+    elif g.blocking_failed:
+        blocking = (
+            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} blocking rules fail: {', '.join(g.blocking_failed)}"
+        )
+    else:
+        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} blocking rules pass"
+    if not g.checks:
+        other = "no other checks"
+    else:
+        other = (
+            f"other checks {g.passed_checks}/{g.checks} pass ({_percent(g.pass_ratio)}, "
+            f"needs {_percent(g.min_pass_ratio)}{f': fix {g.shortfall} more' if g.shortfall else ''})"
+        )
+    return f"{blocking}; {other}"
+
+
+def _ladder(a: Assessment) -> list[str]:
+    width = max(len(s.id) for s in a.ladder.stages)
+    lines = ["Stage ladder (a stage is reached when its gate and every gate below it are met)"]
+    for g in a.organisation.gates:
+        marks = [
+            m
+            for m, on in (("organisation", g.stage == a.organisation.stage), ("target", g.stage == a.target.stage))
+            if on
+        ]
+        suffix = f"   <- {' and '.join(marks)}" if marks else ""
+        lines.append(f"  [{'x' if g.passed else ' '}] {g.stage:<{width}}  {_gate_text(g)}{suffix}")
+    return lines
+
+
+def _levers(a: Assessment) -> list[str]:
+    lines = [f"{'Levers':<14}{'rules':>6}{'checks':>8}{'failed':>8}{'weighted pass':>15}  stage"]
+    for lv in a.levers:
+        stage = lv.stage if lv.stage is not None else "(no checks)"
+        lines.append(
+            f"  {lv.lever:<12}{lv.rules:>6}{lv.checks:>8}{lv.failed:>8}{_percent(lv.weighted_pass_ratio):>15}  {stage}"
+        )
+    lines.append(("Imbalance: " if a.imbalance.flagged else "Balance: ") + a.imbalance.message)
+    return lines
+
+
+def _departments(a: Assessment) -> list[str]:
+    if not a.departments:
+        return []
+    width = max(len(d.id) for d in a.departments)
+    lines = ["Departments (their own subjects' checks; organisation-wide rules not counted)"]
+    for d in a.departments:
+        if d.status == "not_using_social_media":
+            state = "not using social media"
+        elif d.status == "no_checks":
+            state = "uses social media, but no check concerns its subjects"
+        else:
+            relation = {"behind": "behind", "level": "level with", "ahead": "ahead of"}[d.relative or "level"]
+            state = f"{d.stage} ({relation} the organisation; {d.failed} of {_plural(d.checks, 'check')} failed)"
+        lines.append(f"  {d.id:<{width}}  {d.name}: {state}")
+    return lines
+
+
+def _subjects(subjects: tuple[str, ...]) -> str:
+    shown = ", ".join(subjects[:SUBJECTS_SHOWN])
+    more = len(subjects) - SUBJECTS_SHOWN
+    return shown + (f" (+{more} more)" if more > 0 else "")
+
+
+def _step(step: Step, color: bool) -> list[str]:
+    if step.already_met:
+        lines = [f"Reach {step.stage}: its gate is already met."]
+    else:
+        lines = [f"Reach {step.stage} ({step.title}): {_gate_text(step.gate)}"]
+    for group in step.groups:
+        lines.append(f"  {group.lever}")
+        for item in group.items:
+            count = len(item.subjects)
+            if count == 1:
+                on = ""
+            elif item.fix_at_least == count:
+                on = f" (all {count})"
+            else:
+                on = f" (at least {item.fix_at_least} of {count})"
+            why = "blocking" if item.reason == "blocking" else "for the pass ratio"
+            lines.append(
+                f"    {_paint(f'{item.severity:<8}', item.severity, color)} {item.rule_id}: {item.title} ({why})"
+            )
+            lines.append(f"      {item.scope}{on}: {_subjects(item.subjects)}")
+            lines.append(f"      how: {item.remediation}")
+    if step.may_wait:
+        lines.append("  may wait (the gate tolerates these failures):")
+        for w in step.may_wait:
+            lines.append(f"    {w.severity:<8} {w.rule_id}: {w.title} ({w.may_wait} of {len(w.subjects)} {w.scope})")
+    return lines
+
+
+def _next(step: NextStep, color: bool, whole_road: bool) -> list[str]:
+    lines = [f"Next step: {step.message}"]
+    if not step.steps:
+        return lines
+    for number, s in enumerate(step.steps if whole_road else step.steps[:1]):
+        if number:
+            lines.append("")
+        lines.extend(_step(s, color))
+    if not whole_road and len(step.steps) > 1:
+        road = " -> ".join(s.stage for s in step.steps)
+        lines.append(f"Road to the target: {road} (smgov plan shows every step)")
+    return lines
+
+
+def _findings(report: Report, color: bool) -> list[str]:
+    s = report.summary
+    lines: list[str] = []
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:
@@ -40,4 +169,25 @@ def render(report: Report, color: bool = False) -> str:
             lines.append(f"    fix: {f.remediation}")
     counts = ", ".join(f"{s.by_severity[v]} {v}" for v in SEVERITIES if s.by_severity[v])
     lines += ["", f"{s.findings} finding{'s' if s.findings != 1 else ''}" + (f" ({counts})" if counts else "")]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _assessment(report: Report, color: bool, whole_road: bool) -> list[str]:
+    a = report.assessment
+    lines = [_header(report), "", _standing(a), a.target.message, "", *_ladder(a), "", *_levers(a)]
+    departments = _departments(a)
+    if departments:
+        lines += ["", *departments]
+    lines += ["", *_next(report.next_step, color, whole_road)]
+    lines.append(f"({a.crosswalk.note})")
+    return lines
+
+
+def render(report: Report, color: bool = False) -> str:
+    """The check report: assessment and next step first, then every finding."""
+    return "\n".join([*_assessment(report, color, whole_road=False), *_findings(report, color)]) + "\n"
+
+
+def render_plan(report: Report, color: bool = False) -> str:
+    """The plan: assessment, then the whole road to the target, stage by stage; no findings list."""
+    return "\n".join(_assessment(report, color, whole_road=True)) + "\n"
