@@ -735,7 +735,8 @@ def check_ids(ids: Iterable[str]) -> None:
 # results are drained with start_action_for_state / complete_and_start_action and recorded
 # by plain Python, so an exception propagates (after the session is deleted).
 
-_MESSAGE = re.compile(r'\{"(r\d+)":\{"m":\{"sid":"[^"]*","id":"[^"]*","t":"subject","i":(\d+)[,}]')
+#: A result as durable serialises it: ``{"r3":{"m":FACT}}`` with FACT the text written here.
+_MESSAGE = re.compile(r'\{"(r\d+)":\{"m":\{"sid":"[^"]*","id":"[^"]*","t":"%s","i":(\d+)[,}]' % _SUBJECT)
 
 
 class _Run:
@@ -753,7 +754,7 @@ class _Run:
         if quick is not None:
             if self.triggered:
                 self.after_trigger += 1
-            self.record(quick.group(1), {"i": int(quick.group(2))})
+            self.record(quick.group(1), int(quick.group(2)))
             return
         for name, found in json.loads(text).items():
             for match in found if isinstance(found, list) else [found]:
@@ -762,10 +763,10 @@ class _Run:
                     continue
                 if self.triggered:
                     self.after_trigger += 1
-                self.record(name, match["m"])
+                self.record(name, match["m"]["i"])
 
-    def record(self, name: str, fact: dict[str, Any]) -> None:
-        self.hits[name].add(fact["i"])
+    def record(self, name: str, index: int) -> None:
+        self.hits[name].add(index)
 
 
 class _Ruleset:
