@@ -368,7 +368,7 @@ class _ScopeCompiler:
 
     def slot(self, kind: str, left: ir.Operand, right: ir.Operand | None = None,
              allowed: Iterable[str] = (), missing: str | None = None) -> _Slot:
-        if isinstance(left, (ir.Count, ir.Related)):
+        if right is None and isinstance(left, (ir.Count, ir.Related)):
             missing = None  # never missing: no sentinel needed
         if kind == "present":
             for other in ("scalar", "list"):  # a slot carrying the value also tells presence
@@ -662,6 +662,8 @@ def _fill(slot: _Slot, lefts: Sequence[Any], rights: Sequence[Any] | None, scope
             delta = value - other  # exact in sign: a - b == 0 only when a == b (IEEE 754)
             if isinstance(delta, float) and math.isinf(delta):
                 delta = math.copysign(1e308, delta)  # only the sign is compared (with 0)
+            elif isinstance(delta, int) and abs(delta) > MAX_EXACT_INT:
+                delta = MAX_EXACT_INT if delta > 0 else -MAX_EXACT_INT
             out.append(_number_text(delta, where))
         elif slot.kind == "eqref":
             if _kind(value) != _kind(other) or not allowed(_kind(value)):
@@ -709,10 +711,11 @@ def _assign_ids(count: int, reserved: Iterable[str]) -> list[str]:
 
 
 def _collision(first: str, second: str, h: int) -> EvaluatorRefused:
+    what = f"the fact id {first!r} is used twice" if first == second else (
+        f"the fact ids {first!r} and {second!r} share the 32-bit FNV-1a hash {h}")
     return EvaluatorRefused(
-        f"fact ids {first!r} and {second!r} share the 32-bit FNV-1a hash {h} that durable-rules "
-        "identifies facts by: the second would be dropped as already observed and its findings "
-        "lost silently, so the durable evaluator refuses")
+        f"{what}; durable-rules identifies facts by that hash only, so it would drop the second "
+        "as already observed and lose its findings silently: the durable evaluator refuses")
 
 
 def check_ids(ids: Iterable[str]) -> None:
@@ -720,7 +723,7 @@ def check_ids(ids: Iterable[str]) -> None:
     seen: dict[int, str] = {}
     for ident in ids:
         h = fnv1a32(ident)
-        if h in seen and seen[h] != ident:
+        if h in seen:
             raise _collision(seen[h], ident, h)
         seen[h] = ident
 
@@ -736,7 +739,7 @@ def check_ids(ids: Iterable[str]) -> None:
 # by plain Python, so an exception propagates (after the session is deleted).
 
 #: A result as durable serialises it: ``{"r3":{"m":FACT}}`` with FACT the text written here.
-_MESSAGE = re.compile(r'\{"(r\d+)":\{"m":\{"sid":"[^"]*","id":"[^"]*","t":"%s","i":(\d+)[,}]' % _SUBJECT)
+_MESSAGE = re.compile(r'\{"(r\d+)":\{"m":\{"sid":"[^"]*","id":"[^"]*","t":"' + _SUBJECT + r'","i":(\d+)[,}]')
 
 
 class _Run:
@@ -775,8 +778,8 @@ class _Ruleset:
     def __init__(self, text: str, rule_names: Sequence[str]) -> None:
         self.name = "smgov_" + hashlib.sha256(text.encode()).hexdigest()[:24]
         self.rule_names = tuple(rule_names)
-        try:
-            self.handle = _dre.create_ruleset(self.name, text)
+        try:  # a copy: the C parser writes into the buffer it is given (and restores it)
+            self.handle = _dre.create_ruleset(self.name, text.encode().decode())
         except _dre.error as exc:
             raise RuntimeError(f"durable-rules rejected a generated ruleset ({exc})") from exc
 
@@ -819,13 +822,15 @@ _CACHE = _Cache()
 _RESULT = {0: "ok", 1: "not handled", 2: "already observed", 3: "deferred"}
 
 
-def _session(ruleset: _Ruleset, facts: Callable[[str], str], ids: Sequence[str], what: str) -> _Run:
-    """Assert the facts ``facts(sid)`` under a fresh sid, then the trigger; collect what fired."""
-    sid = _CACHE.session_id({fnv1a32(i) for i in ids})
-    # every id the session's message index will hold: facts, trigger, the sid's state record
-    check_ids([*ids, f"sid-{sid}"])
+def _session(ruleset: _Ruleset, facts: Callable[[str], str], hashes: set[int], what: str) -> _Run:
+    """Assert the facts ``facts(sid)`` under a fresh sid, then the trigger; collect what fired.
+
+    ``hashes``: those of the ids of the facts and the trigger (checked distinct); the sid is
+    chosen so that its state record's id ("sid-" + sid) does not collide with them either."""
+    sid = _CACHE.session_id(hashes)
     run = _Run(ruleset.rule_names)
     handle = ruleset.handle
+    state = 0xFFFFFFFF  # UNDEFINED_HASH_OFFSET: abandon_action ignores it
     try:
         code, _ = _dre.assert_facts(handle, facts(sid))
         # 1: some subject matched no rule (normal; its batch's actions stay queued)
@@ -849,6 +854,8 @@ def _session(ruleset: _Ruleset, facts: Callable[[str], str], ids: Sequence[str],
     except _dre.error as exc:
         raise RuntimeError(f"{what}: durable-rules failed ({exc})") from exc
     finally:
+        with contextlib.suppress(_dre.error):  # release an action left started by an error
+            _dre.abandon_action(handle, state)
         with contextlib.suppress(_dre.error):  # no state if the first assert failed
             _dre.delete_state(handle, sid)
     return run
@@ -918,34 +925,34 @@ def _evaluate_scope(kind: str, rules: Sequence[ir.CompiledRule], subjects: Seque
     failed: list[set[int]] = [set() for _ in rules]
     found = {"selected": selected, "unselected": unselected, "failed": failed}
     if subjects:
+        used = [slots[n] for n in sorted(set().union(*(c.slots for c in chunks)))]
         operands: dict[ir.Operand, list[Any]] = {}
-        for slot in slots:
+        for slot in used:
             for operand in (slot.left, slot.right):
                 if operand is not None and operand not in operands:
                     operands[operand] = _values(operand, subjects, scope)
-        values = [_fill(slot, operands[slot.left], operands[slot.right] if slot.right else None, kind)
-                  for slot in slots]
+        # each slot's property as it appears in a fact ("" when omitted)
+        fragments: dict[int, list[str]] = {}
+        for slot in used:
+            texts = _fill(slot, operands[slot.left], operands[slot.right] if slot.right else None, kind)
+            prefix = f',"{slot.name}":'
+            fragments[slot.number] = ["" if t is None else prefix + t for t in texts]
         ids = _assign_ids(len(subjects), [_TRIGGER_ID])
+        hashes = {fnv1a32(i) for i in (*ids, _TRIGGER_ID)}
         for number, chunk in enumerate(chunks):
             keep.add(chunk.text)
             names = [f"r{k}" for k in range(len(chunk.rules))]
             ruleset = _CACHE.get(chunk.text, names, keep)
-            bodies = []
-            for index, ident in enumerate(ids):
-                parts = [f'"id":"{ident}","t":"{_SUBJECT}","i":{index}']
-                for s in chunk.slots:
-                    text = values[s][index]
-                    if text is not None:
-                        parts.append(f',"v{s}":{text}')
-                parts.append("}")
-                bodies.append("".join(parts))
+            columns = [fragments[s] for s in chunk.slots]
+            bodies = [f'"id":"{ident}","t":"{_SUBJECT}","i":{index}{"".join(row)}}}'
+                      for index, (ident, *row) in enumerate(zip(ids, *columns, strict=True))]
 
             def facts(sid: str, bodies: list[str] = bodies) -> str:
                 head = f'{{"sid":"{sid}",'
                 return "[" + ",".join(head + body for body in bodies) + "]"
 
             what = f"scope {kind}, ruleset {number + 1} of {len(chunks)}"
-            run = _session(ruleset, facts, [*ids, _TRIGGER_ID], what)
+            run = _session(ruleset, facts, hashes, what)
             for name, drule in zip(names, chunk.rules, strict=True):
                 found[drule.role][drule.rule].update(run.hits[name])
     out: dict[str, RuleResult] = {}
