@@ -85,8 +85,9 @@ MAX_RULES = 31
 #: two per group, and fails on reaching 32 (measured: 15 works, 16 is error 113).
 MAX_GROUPS = 15
 #: handleAlpha's stack holds 64 alpha nodes (error 303 beyond). Every durable rule starts with
-#: a test of its own, so no path crosses rules: a path sums the root's 2 children, the type
-#: node's one child per rule, and one rule's own need (``_cost``). Keep that sum <= 60.
+#: a test of its own, so no path crosses rules: the stack holds at most 1 (the root's other
+#: child) + (rules - 1) (the type node's other children) + one rule's own need (``_cost``).
+#: Keep rules + need <= 60.
 STACK_BUDGET = 60
 #: Properties per fact (MAX_OBJECT_PROPERTIES 255; reaching it is error 302).
 MAX_PROPERTIES = 250
@@ -194,11 +195,15 @@ def _build(expr: Expr, parent: _Node) -> _Node:
 
 
 def _cost(expr: Expr) -> int:
-    """Stack entries durable's handleAlpha may need below a rule's entry node.
+    """Stack entries durable's handleAlpha may need from a rule's entry node on.
 
-    handleAlpha walks the alpha network depth first, pushing every matching child of the
-    node it pops; what waits on its 64-entry stack are the unvisited children of the nodes on
-    the current path. So the need is at most the largest sum of out-degrees along a path.
+    handleAlpha walks the alpha network depth first with a 64-entry stack, pushing every
+    matching child of the node it pops. When it has just pushed the children of node X, what
+    the stack holds is those (at most out(X)) plus, for each node A above X on the path, the
+    children of A not yet popped: at most out(A) - 1, the one leading to X being popped. So
+    the need below a node is ``max(out(X), out(X) - 1 + max(need(child)))``. Measured: with
+    R rules whose entry nodes each have n matching children, error 303 comes exactly when
+    (R - 1) + n > 64.
     """
     entry = _Node()
     _build(expr, entry)
@@ -207,7 +212,8 @@ def _cost(expr: Expr) -> int:
     def need(node: _Node) -> int:
         found = best.get(id(node))
         if found is None:
-            found = len(node.children) + max((need(c) for c in node.children), default=0)
+            out = len(node.children)
+            found = max(out, out - 1 + max((need(c) for c in node.children), default=0))
             best[id(node)] = found
         return found
 
@@ -226,10 +232,15 @@ def _slots(expr: Expr) -> set[int]:
     return set().union(*(_slots(e) for e in expr.items))
 
 
-def _fits(expr: Expr) -> bool:
+#: The stack need pieces are split down to when possible, so that MAX_RULES of them share one
+#: ruleset (each ruleset is one more pass over the facts).
+PIECE_NEED = STACK_BUDGET - MAX_RULES
+
+
+def _fits(expr: Expr, need: int) -> bool:
     # durable sees {"$and": [type test, expr…]}: an "and" expression shares that group.
     groups = _groups(expr) + (0 if isinstance(expr, _Group) and expr.kind == "and" else 1)
-    return groups <= MAX_GROUPS and 1 + _cost(expr) <= STACK_BUDGET
+    return groups <= MAX_GROUPS and _cost(expr) <= need
 
 
 def _halves(group: _Group) -> tuple[Expr, Expr]:
@@ -244,11 +255,18 @@ def _pieces(expr: Expr, what: str) -> list[Expr]:
     largest ``$or`` cut in two and is distributed over the halves. The pieces overlap where
     the branches do, which is harmless: the actions collect subject indexes into sets.
     """
+    try:
+        return _split(expr, what, PIECE_NEED)
+    except EvaluatorRefused:
+        return _split(expr, what, STACK_BUDGET - 1)  # fewer, bigger pieces
+
+
+def _split(expr: Expr, what: str, need: int) -> list[Expr]:
     out: list[Expr] = []
     todo = [expr]
     while todo:
         current = todo.pop(0)
-        if _fits(current):
+        if _fits(current, need):
             out.append(current)
         elif isinstance(current, _Group) and current.kind == "or":
             todo[:0] = _halves(current)
@@ -258,10 +276,12 @@ def _pieces(expr: Expr, what: str) -> list[Expr]:
             assert isinstance(pick, _Group) and pick.kind == "or"
             rest = current.items[:index] + current.items[index + 1:]
             todo[:0] = [_group("and", (*rest, half)) for half in _halves(pick)]
+        elif _fits(current, STACK_BUDGET - 1):
+            out.append(current)  # nothing to split: bigger than wished, within durable's limits
         else:
             raise EvaluatorRefused(
-                f"{what}: a conjunction of {len(_slots(current))}+ tests is more than one "
-                f"durable-rules rule can hold ({STACK_BUDGET - 1} alpha-stack entries, error 303)")
+                f"{what}: a conjunction too large for one durable-rules rule ({MAX_GROUPS} "
+                f"all/any groups, {STACK_BUDGET - 1} alpha-stack entries; errors 113, 303)")
         if len(out) + len(todo) > MAX_PIECES:
             raise EvaluatorRefused(
                 f"{what}: the condition is too large for durable-rules: it does not fit in "
@@ -524,11 +544,12 @@ class _Chunk:
 
 
 def _compile_scope(scope: str, rules: Sequence[ir.CompiledRule],
-                   complement: Sequence[bool]) -> tuple[list[_Slot], list[_Chunk]]:
+                   complement: list[bool]) -> tuple[list[_Slot], list[_Chunk]]:
     """Slots and rulesets for the rules of one scope.
 
     ``complement[k]``: collect the subjects rule k does *not* select (cheaper when ``when``
     selects most of them: every firing costs a round trip through durable's action queue).
+    Updated in place when only the other form fits durable's limits.
     """
     comp = _ScopeCompiler(scope)
     durable_rules: list[_DurableRule] = []
@@ -546,8 +567,16 @@ def _compile_scope(scope: str, rules: Sequence[ir.CompiledRule],
         else:
             targets.append(("failed", require_neg))
         for role, expr in targets:
-            for piece in _pieces(expr, f"rule {rule.id} ({role})"):
-                durable_rules.append(_DurableRule(number, role, piece))
+            try:
+                pieces = _pieces(expr, f"rule {rule.id} ({role})")
+            except EvaluatorRefused:
+                if role not in ("selected", "unselected"):
+                    raise
+                # the other form may fit (the complement of a wide "any" is a long "all")
+                role = "selected" if role == "unselected" else "unselected"
+                complement[number] = role == "unselected"
+                pieces = _pieces(when_pos if role == "selected" else when_neg, f"rule {rule.id} ({role})")
+            durable_rules.extend(_DurableRule(number, role, piece) for piece in pieces)
     chunks: list[_Chunk] = []
     current: list[_DurableRule] = []
     need = 0
@@ -830,7 +859,7 @@ def _session(ruleset: _Ruleset, facts: Callable[[str], str], hashes: set[int], w
     sid = _CACHE.session_id(hashes)
     run = _Run(ruleset.rule_names)
     handle = ruleset.handle
-    state = 0xFFFFFFFF  # UNDEFINED_HASH_OFFSET: abandon_action ignores it
+    state: int | None = None
     try:
         code, _ = _dre.assert_facts(handle, facts(sid))
         # 1: some subject matched no rule (normal; its batch's actions stay queued)
@@ -851,11 +880,14 @@ def _session(ruleset: _Ruleset, facts: Callable[[str], str], hashes: set[int], w
             raise RuntimeError(f"{what}: the trigger rule ran {run.triggered} time(s) and "
                                f"{run.after_trigger} result(s) came after it: durable-rules may not "
                                "have run every queued action")
-    except _dre.error as exc:
-        raise RuntimeError(f"{what}: durable-rules failed ({exc})") from exc
+    except BaseException as exc:
+        if state is not None:  # release the action an error left started (C: no bounds check)
+            with contextlib.suppress(_dre.error):
+                _dre.abandon_action(handle, state)
+        if isinstance(exc, _dre.error):
+            raise RuntimeError(f"{what}: durable-rules failed ({exc})") from exc
+        raise
     finally:
-        with contextlib.suppress(_dre.error):  # release an action left started by an error
-            _dre.abandon_action(handle, state)
         with contextlib.suppress(_dre.error):  # no state if the first assert failed
             _dre.delete_state(handle, sid)
     return run
