@@ -70,6 +70,7 @@ def run_check(options: CheckOptions) -> report.Report:
     inputs = tuple(
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
         + [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
+        + [report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
     )
     organisation = {
         "id": org.organisation_id,

@@ -166,6 +166,6 @@ def build(
     count = sum(len(g.items) for g in first.groups)
     waiting = len(first.may_wait)
     message = f"To reach {first.stage}: act on {_plural(count, 'rule')}"
-    message += f"; {_plural(waiting, 'other failing rule')} may wait" if waiting else ""
+    message += f"; failures of {_plural(waiting, 'rule')} may wait" if waiting else ""
     message += f". Then {_plural(len(steps) - 1, 'more stage')} to the target, {target}." if len(steps) > 1 else "."
     return NextStep("below_target", current, first.stage, target, message, steps)

@@ -20,7 +20,7 @@ REPORT_VERSION = 1
 @dataclass(frozen=True)
 class InputFile:
     path: str
-    role: str  # inventory | policy
+    role: str  # inventory | policy | stages
     sha256: str
 
 

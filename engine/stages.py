@@ -63,6 +63,7 @@ class Ladder:
     below_first_altimeter: tuple[str, ...] = ()
     description: str = field(default="", compare=False)  # prose about the file, not part of the ladder
     file: str = field(default="", compare=False)  # where it was defined; not part of its identity
+    sha256: str = field(default="", compare=False)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -154,6 +155,7 @@ def from_source(source: Source) -> Ladder:
         below_first_altimeter=tuple(below.get("altimeter", ())),
         description=" ".join(data.get("description", "").split()),
         file=source.path,
+        sha256=source.sha256,
     )
 
 

@@ -196,6 +196,8 @@ def test_the_json_report_validates_against_the_schema(case: tuple[str, str], com
     assert data["assessment"]["crosswalk"]["approximate"] is True
     assert [s["stage"] for s in data["next_step"]["steps"]] == ["contagion", "control", "integration"]
     assert data["next_step"]["steps"][0]["groups"][0]["items"][0]["rule_id"] == "C-H"
+    ladder = data["inputs"][-1]  # the stage ladder assessed on is an input like the others
+    assert ladder["role"] == "stages" and ladder["path"].endswith("stages.yaml") and len(ladder["sha256"]) == 64
 
 
 def test_plan_at_target_exits_0_and_writes_the_output_file(tmp_path: Path) -> None:

@@ -135,7 +135,8 @@ def _step(step: Step, color: bool) -> list[str]:
     if step.may_wait:
         lines.append("  may wait (the gate tolerates these failures):")
         for w in step.may_wait:
-            lines.append(f"    {w.severity:<8} {w.rule_id}: {w.title} ({w.may_wait} of {len(w.subjects)} {w.scope})")
+            lines.append(f"    {w.severity:<8} {w.rule_id}: {w.title}")
+            lines.append(f"      {w.may_wait} of {len(w.subjects)} failing ({w.scope}): {_subjects(w.subjects)}")
     return lines
 
 
