@@ -13,19 +13,39 @@ error with its path.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 import fastjsonschema
 
 _DRAFT7 = "http://json-schema.org/draft-07/schema#"
 _RECORD_KEYWORDS = {"type", "description", "title", "additionalProperties", "required", "properties"}
-_ABSENT = object()
 
 
-def _compile(schema: dict[str, Any], defs: dict[str, Any]) -> Callable[[Any], Any]:
-    document = {**copy.deepcopy(schema), "$defs": copy.deepcopy(defs), "$schema": _DRAFT7}
-    return fastjsonschema.compile(document)
+class _Compiled:
+    """fastjsonschema validators, compiled once per distinct field schema, on first use."""
+
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+        self.cache: dict[str, Callable[[Any], Any]] = {}
+        self.bulk_cache: dict[str, Callable[[list[Any]], bool] | None] = {}
+
+    def bulk(self, schema: dict[str, Any]) -> Callable[[list[Any]], bool] | None:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self.bulk_cache:
+            self.bulk_cache[key] = _string_rule(schema, self.defs)
+        return self.bulk_cache[key]
+
+    def get(self, schema: dict[str, Any]) -> Callable[[Any], Any]:
+        key = json.dumps(schema, sort_keys=True)
+        check = self.cache.get(key)
+        if check is None:
+            document = {**copy.deepcopy(schema), "$defs": copy.deepcopy(self.defs), "$schema": _DRAFT7}
+            check = self.cache[key] = fastjsonschema.compile(document)
+        return check
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -45,44 +65,109 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+_STRING_KEYWORDS = {"type", "pattern", "minLength", "maxLength", "description", "x-references"}
+
+
+def _string_rule(schema: dict[str, Any], defs: dict[str, Any]) -> Callable[[list[Any]], bool] | None:
+    """For a plain string schema (type, pattern, length), a check of many values at once.
+
+    Fields such as ids are unique per item, so checking each distinct value through a
+    compiled validator would cost a call per item; this does the same test in bulk.
+    """
+    branches = schema.get("anyOf")
+    nullable = False
+    if branches is not None:
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) != 1 or len(branches) != 2 or set(schema) - {"anyOf", "description", "x-references"}:
+            return None
+        nullable, schema = True, rest[0]
+    if set(schema) == {"$ref"} and schema["$ref"].startswith("#/$defs/"):
+        schema = defs.get(schema["$ref"][len("#/$defs/"):], {"$ref": None})
+    if not set(schema) <= _STRING_KEYWORDS:
+        return None
+    kind = schema.get("type")
+    if kind == ["string", "null"]:
+        nullable = True
+    elif kind != "string":
+        return None
+    pattern = re.compile(schema["pattern"]).search if "pattern" in schema else None
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+
+    def check(values: list[Any]) -> bool:
+        strings = [v for v in values if v is not None] if nullable else values
+        if set(map(type, strings)) - {str}:
+            return False
+        if pattern is not None and not all(map(pattern, strings)):
+            return False
+        lengths = set(map(len, strings))
+        return not lengths or (min(lengths) >= low and (high is None or max(lengths) <= high))
+
+    return check
+
+
 class _Records:
     """Validates a list of records column by column."""
 
-    def __init__(self, item: dict[str, Any], defs: dict[str, Any]) -> None:
+    def __init__(self, item: dict[str, Any], compiled: _Compiled) -> None:
         self.allowed = frozenset(item["properties"])
         self.required = frozenset(item.get("required", ()))
-        self.fields = {name: _compile(sub, defs) for name, sub in item["properties"].items()}
+        self.fields = item["properties"]
+        self.compiled = compiled
 
     def __call__(self, items: Any) -> bool:
         if items.__class__ is not list:
             return False
-        if any(item.__class__ is not dict for item in items):
+        if items and set(map(type, items)) != {dict}:
             return False
-        for shape in {tuple(item) for item in items}:
+        shapes: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for item in items:
+            key = tuple(item)
+            group = shapes.get(key)
+            if group is None:
+                shapes[key] = [item]
+            else:
+                group.append(item)
+        distinct: dict[str, dict[Any, Any]] = {}
+        for shape, group in shapes.items():
             keys = set(shape)
             if not keys <= self.allowed or not self.required <= keys:
                 return False
-        for name, check in self.fields.items():
-            column = [item.get(name, _ABSENT) for item in items]
-            try:
-                distinct = {(v.__class__, v): v for v in column}
-            except TypeError:  # lists or mappings: key them by a frozen copy
-                distinct = {(v.__class__, _freeze(v)): v for v in column}
-            for value in distinct.values():
-                if value is _ABSENT:
-                    continue
-                try:
-                    check(value)
-                except fastjsonschema.JsonSchemaException:
-                    return False
+            # transpose the group at C speed: one tuple of values per field
+            for name, column in zip(shape, zip(*map(tuple, map(dict.values, group)), strict=True), strict=True):
+                distinct.setdefault(name, {}).update(_distinct(column))
+        return all(self._valid(self.fields[name], list(values.values())) for name, values in distinct.items())
+
+    def _valid(self, schema: dict[str, Any], values: list[Any]) -> bool:
+        bulk = self.compiled.bulk(schema)
+        if bulk is not None:
+            return bulk(values)
+        check = self.compiled.get(schema)
+        try:
+            for value in values:
+                check(value)
+        except fastjsonschema.JsonSchemaException:
+            return False
         return True
+
+
+def _distinct(column: tuple[Any, ...]) -> dict[Any, Any]:
+    """Distinct values of a column, keyed so that ``True`` and ``1`` stay apart."""
+    types = set(map(type, column))
+    numeric = bool in types and (int in types or float in types)
+    if not numeric and not types & {list, dict}:
+        return {v: v for v in set(column)}
+    if types == {list}:
+        inner = set(map(type, chain.from_iterable(column)))
+        if not inner & {list, dict} and not (bool in inner and (int in inner or float in inner)):
+            return {tuple(v): v for v in column}
+    return {(v.__class__, _freeze(v)): v for v in column}
 
 
 class ColumnarValidator:
     """``validator(document) -> bool`` for a schema whose top level is an object."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        defs = schema.get("$defs", {})
+        compiled = _Compiled(schema.get("$defs", {}))
         stubbed = copy.deepcopy(schema)
         self.records: dict[str, _Records] = {}
         for key, prop in schema.get("properties", {}).items():
@@ -90,7 +175,7 @@ class ColumnarValidator:
             item = _resolve(prop.get("items", {}), schema) if prop.get("type") == "array" else {}
             plain = set(prop) <= {"type", "items", "description"}
             if plain and item and set(item) <= _RECORD_KEYWORDS and item.get("additionalProperties") is False:
-                self.records[key] = _Records(item, defs)
+                self.records[key] = _Records(item, compiled)
                 stubbed["properties"][key] = {"type": "array"}
         stubbed["$schema"] = _DRAFT7
         self.rest = fastjsonschema.compile(stubbed)

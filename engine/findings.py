@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from engine import derive, ir
 from engine.evaluation import RuleResult
 from engine.inventory import Inventory
 from engine.levels import DEPARTMENT_FIELD, LEVERS, SEVERITY_RANK
-from engine.policies import PolicySet, template_fields
+from engine.policies import PolicySet
 
 MISSING = "<missing>"
 
@@ -76,47 +78,53 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def _template_value(name: str, subject: Any, scope: derive.Scope) -> Any:
-    head, _, rest = name.partition(".")
-    roots = {"$subject": subject, "$organisation": scope.organisation, "$governance": scope.governance}
-    if head in roots:
-        return derive.get(roots[head], tuple(rest.split(".")))
-    return derive.get(subject, tuple(name.split(".")))
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_ROOTS = ("$subject", "$organisation", "$governance")
+
+
+@lru_cache(maxsize=1024)
+def _template(template: str) -> tuple[str | tuple[str, tuple[str, ...]], ...]:
+    """A message template, parsed once: literal text and (root, path) placeholders."""
+    parts: list[str | tuple[str, tuple[str, ...]]] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(template[position : match.start()])
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            parts.append(token[0])
+        else:
+            head, _, rest = match.group(1).partition(".")
+            parts.append((head, tuple(rest.split("."))) if head in _ROOTS else ("", tuple(match.group(1).split("."))))
+        position = match.end()
+    parts.append(template[position:])
+    return tuple(p for p in parts if p != "")
 
 
 def render_message(template: str, subject: Any, scope: derive.Scope) -> str:
-    out: list[str] = []
-    fields = iter(template_fields(template))
-    i = 0
-    while i < len(template):
-        char = template[i]
-        if template.startswith(("{{", "}}"), i):
-            out.append(char)
-            i += 2
-        elif char == "{":
-            end = template.index("}", i)
-            name = next(fields)
-            out.append(show(_template_value(name or "", subject, scope)))
-            i = end + 1
-        else:
-            out.append(char)
-            i += 1
+    """Fill ``{path}`` placeholders from the subject (no expressions, no code)."""
+    roots = {"": subject, "$subject": subject, "$organisation": scope.organisation, "$governance": scope.governance}
+    out = []
+    for part in _template(template):
+        out.append(part if isinstance(part, str) else show(derive.get(roots[part[0]], part[1])))
     return "".join(out)
 
 
-def evidence(rule: ir.CompiledRule, subject: Any, scope: derive.Scope) -> tuple[Evidence, ...]:
-    """The values the ``require`` condition read, each once, in the order it reads them."""
-    seen: dict[str, Any] = {}
+def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ...]:
+    """What the ``require`` condition reads, each once, in reading order, with its label."""
+    seen: dict[str, ir.Operand] = {}
     for node in ir.walk(rule.require):
         if isinstance(node, ir.Test):
             for operand in (node.left, node.right):
                 if isinstance(operand, (ir.Field, *ir.DERIVED_TYPES)) and not (
                     isinstance(operand, ir.Field) and operand.root == "item"
                 ):
-                    label = operand.label()
-                    if label not in seen:
-                        seen[label] = derive.value(operand, (subject, None), scope)
-    return tuple(Evidence(label, value) for label, value in seen.items())
+                    seen.setdefault(operand.label(), operand)
+    return tuple(seen.items())
+
+
+def evidence(operands: tuple[tuple[str, ir.Operand], ...], subject: Any, scope: derive.Scope) -> tuple[Evidence, ...]:
+    """The values that made the subject fail."""
+    return tuple(Evidence(label, derive.value(operand, (subject, None), scope)) for label, operand in operands)
 
 
 def departments_of(kind: str, subject: Any) -> tuple[str, ...]:
@@ -158,6 +166,7 @@ def _findings_of(
 ) -> Iterator[Finding]:
     organisation = rule.scope == "organisation"
     items = [inventory.organisation_subject()] if organisation else inventory.items(rule.scope)
+    operands = evidence_operands(rule)
     for index in result.failed:
         subject = items[index]
         subject_id = inventory.organisation_id if organisation else str(subject.get("id"))
@@ -171,7 +180,7 @@ def _findings_of(
             subject_id=subject_id,
             departments=departments_of(rule.scope, subject),
             message=render_message(rule.message, subject, scope),
-            evidence=evidence(rule, subject, scope),
+            evidence=evidence(operands, subject, scope),
             location=_location(rule, inventory, index),
             remediation=rule.remediation,
             references=rule.references,

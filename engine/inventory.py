@@ -11,6 +11,8 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from itertools import chain
+from operator import methodcaller
 from typing import Any
 
 from engine import schemas
@@ -147,8 +149,18 @@ def _values(item: Mapping[str, Any], path: str) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _distinct(items: list[Mapping[str, Any]], path: str) -> set[Any]:
+    """Every value found at ``path`` in ``items`` (list values contribute their elements)."""
+    if "." in path:
+        return {v for item in items for v in _values(item, path)}
+    column = list(map(methodcaller("get", path), items))
+    if any(isinstance(v, list) for v in column):
+        return set(chain.from_iterable(v if isinstance(v, list) else (v,) for v in column if v is not None))
+    return set(column) - {None}
+
+
 def _references(inventory: Inventory) -> Iterator[Diagnostic]:
-    ids = {c: {item.get("id") for item in items} for c, items in inventory.collections.items()}
+    ids = {c: set(map(methodcaller("get", "id"), items)) for c, items in inventory.collections.items()}
     scopes: list[tuple[str, list[Mapping[str, Any]]]] = [(kind, inventory.items(kind)) for kind in COLLECTION_OF]
     scopes.append(("organisation", [inventory.organisation_subject()]))
     for kind, items in scopes:
@@ -157,9 +169,8 @@ def _references(inventory: Inventory) -> Iterator[Diagnostic]:
                 continue
             known = ids[spec.references]
             path = spec.path
-            simple = "." not in path and spec.type != "array"
-            if simple and {item.get(path) for item in items} <= known | {None}:
-                continue  # the common case, checked at C speed
+            if _distinct(items, path) <= known:
+                continue  # the common case, checked on distinct values
             for index, item in enumerate(items):
                 for value in _values(item, path):
                     if value not in known:
@@ -184,7 +195,7 @@ def _dates(inventory: Inventory) -> Iterator[Diagnostic]:
         for spec in fields_of(kind).values():
             if spec.type != "date" or not items:
                 continue
-            distinct = {v for item in items for v in _values(item, spec.path)}
+            distinct = _distinct(items, spec.path)
             bad = set()
             for value in distinct:
                 try:

@@ -7,6 +7,7 @@ The top-level object is walked by hand; every value inside it is decoded by the 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from engine.diagnostics import Diagnostic
@@ -14,7 +15,7 @@ from engine.positions import JsonOffsets, LineIndex
 from engine.yaml_source import compose_marks
 
 _DECODER = json.JSONDecoder()
-_WS = " \t\n\r"
+_WHITESPACE = re.compile(r"[ \t\n\r]*").match
 
 
 class _Malformed(Exception):
@@ -24,10 +25,7 @@ class _Malformed(Exception):
 
 
 def _skip(text: str, i: int) -> int:
-    n = len(text)
-    while i < n and text[i] in _WS:
-        i += 1
-    return i
+    return _WHITESPACE(text, i).end()
 
 
 def _expect(text: str, i: int, char: str) -> int:
