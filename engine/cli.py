@@ -19,6 +19,7 @@ import click
 
 from engine import __version__, pipeline, policies
 from engine.diagnostics import InputError
+from engine.evaluation import EvaluatorRefused
 from engine.levels import SEVERITIES, at_or_above
 from engine.output import write_atomic
 from engine.render import RENDERERS
@@ -45,6 +46,10 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InputError as exc:
             _fail_input(exc)
+        except EvaluatorRefused as exc:
+            click.echo(f"smgov: the evaluator refused these policies: {exc}", err=True)
+            click.echo("smgov: run with --engine native (the default)", err=True)
+            sys.exit(EXIT_INPUT)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # the contract: never a traceback, exit 3

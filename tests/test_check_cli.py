@@ -223,3 +223,18 @@ def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
     result = cli("check", str(files[1]), "--policies", str(policy), "--as-of", "2026-10-01", "--format", "json")
     ids = [(f["rule_id"], f["subject"]["id"]) for f in json.loads(result.output)["findings"]]
     assert ("BND-ACC-001", "a3") in ids and ("BND-ACC-001", "a1") not in ids
+
+
+def test_durable_refusal_is_a_clear_input_error(tmp_path: Path) -> None:
+    policy = write(tmp_path / "p" / "rules.yaml", {"version": 1, "rules": [{
+        "id": "DIA-DEP-001", "title": "Headcount", "description": "d", "lever": "diagnostic",
+        "stage": "initialisation", "severity": "low", "scope": "department",
+        "require": {"field": "headcount", "gte": 5}, "message": "{name}", "remediation": "r",
+        "references": ["MIP-2015"]}]})
+    inventory = write(tmp_path / "org.yaml", {"organisation": {"name": "Big"}, "departments": [
+        {"id": "d1", "name": "Huge", "headcount": 2**60}]})
+    native = cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01")
+    assert native.exit_code == 0, native.output
+    durable = cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01", "--engine", "durable")
+    assert durable.exit_code == 2
+    assert "refused" in durable.output and "Traceback" not in durable.output
