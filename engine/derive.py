@@ -52,7 +52,22 @@ class Scope:
         table = self._indexes.get(key)
         if table is None:
             table = {}
-            for item in self.inventory.collections.get(collection, []):
+            items = self.inventory.collections.get(collection, [])
+            if len(paths) == 1 and len(paths[0]) == 1:  # the common case: one top-level field
+                name = paths[0][0]
+                for item in items:
+                    value = item.get(name)
+                    if value is None:
+                        continue
+                    for one in dict.fromkeys(value) if isinstance(value, list) else (value,):
+                        found = table.get((one,))
+                        if found is None:
+                            table[(one,)] = [item]
+                        else:
+                            found.append(item)
+                self._indexes[key] = table
+                return table
+            for item in items:
                 options = []
                 for path in paths:
                     value = get(item, path)

@@ -43,25 +43,32 @@ def _decode(text: str, i: int) -> tuple[Any, int]:
 
 
 def _walk_array(text: str, i: int) -> tuple[list[Any], list[int], list[int], int]:
-    """``text[i]`` is ``[``; decode every item, recording its span."""
+    """``text[i]`` is ``[``; decode every item, recording its span. The hot loop of reading:
+    the C scanner decodes each item, a compiled regex skips the whitespace between them."""
     items: list[Any] = []
     starts: list[int] = []
     ends: list[int] = []
     append, start_append, end_append = items.append, starts.append, ends.append
-    i = _skip(text, i + 1)
-    if i < len(text) and text[i] == "]":
+    scan, skip = _DECODER.scan_once, _WHITESPACE
+    i = skip(text, i + 1).end()
+    if text.startswith("]", i):
         return items, starts, ends, i + 1
     while True:
-        i = _skip(text, i)
-        value, end = _decode(text, i)
+        try:
+            value, end = scan(text, i)
+        except StopIteration as exc:
+            raise _Malformed(exc.value, "expected a value") from None
+        except json.JSONDecodeError as exc:
+            raise _Malformed(exc.pos, exc.msg) from None
         append(value)
         start_append(i)
         end_append(end)
-        i = _skip(text, end)
-        if i < len(text) and text[i] == ",":
-            i += 1
+        i = skip(text, end).end()
+        char = text[i : i + 1]
+        if char == ",":
+            i = skip(text, i + 1).end()
             continue
-        if i < len(text) and text[i] == "]":
+        if char == "]":
             return items, starts, ends, i + 1
         raise _Malformed(i, "expected ',' or ']'")
 

@@ -39,7 +39,8 @@ class _Gen:
         base = {"subject": "s", "item": item, "organisation": "ORG", "governance": "GOV"}[field.root]
         if not field.path:
             return base
-        expr = f"{base}.get({field.path[0]!r})" if field.root != "item" else f"_get({base}, {field.path[:1]!r})"
+        # subjects and related items are records (the schema says so); plain list items have no paths
+        expr = f"{base}.get({field.path[0]!r})"
         for part in field.path[1:]:
             expr = f"_get({expr}, {(part,)!r})"
         return expr

@@ -38,6 +38,10 @@ class RuleOutcome:
     failed: int
     file: str
     line: int
+    # For reports that explain a rule without a finding (SARIF rule help, HTML, Markdown).
+    description: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,9 @@ def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -
             len(by_id[rule.id].failed),
             rule.file,
             rule.line,
+            rule.description,
+            rule.remediation,
+            rule.references,
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
