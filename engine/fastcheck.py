@@ -39,11 +39,23 @@ class _Compiled:
             self.bulk_cache[key] = _string_rule(schema, self.defs)
         return self.bulk_cache[key]
 
+    def _used(self, text: str) -> dict[str, Any]:
+        """The definitions a schema reaches, transitively (compiling the others costs time)."""
+        used: dict[str, Any] = {}
+        pending = [text]
+        while pending:
+            current = pending.pop()
+            for name, definition in self.defs.items():
+                if name not in used and f'"#/$defs/{name}"' in current:
+                    used[name] = copy.deepcopy(definition)
+                    pending.append(json.dumps(definition))
+        return used
+
     def get(self, schema: dict[str, Any]) -> Callable[[Any], Any]:
         key = json.dumps(schema, sort_keys=True)
         check = self.cache.get(key)
         if check is None:
-            document = {**copy.deepcopy(schema), "$defs": copy.deepcopy(self.defs), "$schema": _DRAFT7}
+            document = {**copy.deepcopy(schema), "$defs": self._used(key), "$schema": _DRAFT7}
             check = self.cache[key] = fastjsonschema.compile(document)
         return check
 

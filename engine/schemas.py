@@ -48,9 +48,16 @@ def _full(name: str) -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
+#: Formats that arrive in bulk and get the columnar fast check; small ones (policies, waivers)
+#: go straight to jsonschema, which is quicker to set up than compiling validators.
+BULK = frozenset({"inventory"})
+
+
 def is_valid(name: str, data: Any) -> bool:
-    """The fast check: True only when ``data`` is valid (jsonschema is the reference)."""
-    return _fast(name)(data)
+    """True only when ``data`` is valid (jsonschema is the reference)."""
+    if name in BULK:
+        return _fast(name)(data)
+    return bool(_full(name).is_valid(data))
 
 
 def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
