@@ -131,20 +131,32 @@ class _Records:
             return False
         if items and set(map(type, items)) != {dict}:
             return False
-        shapes: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        for item in items:
-            key = tuple(item)
-            group = shapes.get(key)
-            if group is None:
-                shapes[key] = [item]
-            else:
-                group.append(item)
-        distinct: dict[str, dict[Any, Any]] = {}
-        for shape, group in shapes.items():
+        shapes = set(map(tuple, items))
+        for shape in shapes:
             keys = set(shape)
             if not keys <= self.allowed or not self.required <= keys:
                 return False
-            # transpose the group at C speed: one tuple of values per field
+        if not items:
+            return True
+        if len(shapes) * 50 <= len(items):
+            return self._by_shape(items)
+        # Every item as a row of all allowed fields (absent reads as None, which only an optional
+        # field's schema accepts, and an optional field here is nullable), then transposed at C
+        # speed into one column per field. None for a required field means an explicit null.
+        order = tuple(self.fields)
+        columns = zip(*[tuple(map(item.get, order)) for item in items], strict=True)
+        return all(
+            self._valid(self.fields[name], list(_distinct(column).values()))
+            for name, column in zip(order, columns, strict=True)
+        )
+
+    def _by_shape(self, items: list[dict[str, Any]]) -> bool:
+        """Few key orders among many items: transpose each group's values at C speed."""
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for item in items:
+            groups.setdefault(tuple(item), []).append(item)
+        distinct: dict[str, dict[Any, Any]] = {}
+        for shape, group in groups.items():
             for name, column in zip(shape, zip(*map(tuple, map(dict.values, group)), strict=True), strict=True):
                 distinct.setdefault(name, {}).update(_distinct(column))
         return all(self._valid(self.fields[name], list(values.values())) for name, values in distinct.items())

@@ -105,3 +105,16 @@ def test_random_mutations_agree_with_jsonschema(seed: int) -> None:
         key = rng.choice([*item, "unknown_key"])
         item[key] = copy.deepcopy(rng.choice(VALUES))
     assert schemas.is_valid("inventory", document) == _reference(document)
+
+
+@pytest.mark.parametrize(("index", "key", "value"), [(150, "trained", True), (7, "trained", -3), (199, "id", "x y")])
+def test_uniform_collections_take_the_grouped_path_and_still_reject(index: int, key: str, value: object) -> None:
+    document = {
+        "organisation": {"name": "Uniform"},
+        "departments": [{"id": "d1", "name": "D"}],
+        "training": [{"id": f"t{i}", "topic": "basics", "department": "d1", "trained": i} for i in range(200)],
+    }
+    assert schemas.is_valid("inventory", document) and _reference(document)
+    document["training"][index][key] = value
+    assert schemas.is_valid("inventory", document) is False
+    assert _reference(document) is False
