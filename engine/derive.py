@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from itertools import product
 from typing import Any
 
@@ -88,7 +87,7 @@ class Scope:
 
 def get(data: Any, path: tuple[str, ...]) -> Any:
     for part in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):  # parsed YAML/JSON records are plain dicts
             return None
         data = data.get(part)
     return data

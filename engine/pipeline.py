@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
-from engine import __version__, assess, findings, inventory, plan, policies, report
+from engine import __version__, assess, baseline, findings, inventory, plan, policies, report, waivers
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
 from engine.sources import discover, read_all
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 #: Evaluators by name, as "module:function", imported only when chosen.
 EVALUATORS: dict[str, str] = {
@@ -36,6 +42,8 @@ class CheckOptions:
     policies: tuple[str, ...] = ()
     as_of: dt.date | None = None
     engine: str = "native"
+    waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
+    baseline: str | None = None  # a baseline or JSON report: findings in it are not new
 
 
 def load_inventory(paths: Sequence[str | Path]) -> inventory.Inventory:
@@ -48,6 +56,28 @@ def load_inventory(paths: Sequence[str | Path]) -> inventory.Inventory:
     return inventory.build(sources)
 
 
+def without_cyclic_gc(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with the cyclic garbage collector paused (and restored after).
+
+    A check builds millions of small, acyclic containers (the parsed inventory); the collector
+    would walk all of them again and again for nothing: 20-40% of a 100k-account check.
+    Reference counting still frees everything.
+    """
+
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return run
+
+
+@without_cyclic_gc
 def run_check(options: CheckOptions) -> report.Report:
     """The whole check. Raises InputError before evaluating if any input is bad."""
     problems: list[Diagnostic] = []
@@ -59,13 +89,31 @@ def run_check(options: CheckOptions) -> report.Report:
         org = load_inventory(options.inventory)
     except InputError as exc:
         problems.extend(exc.diagnostics)
+    accepted: tuple[waivers.Waiver, ...] = ()
+    if options.waivers and not problems:
+        try:
+            accepted = waivers.load(options.waivers, rules)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+    known = None
+    if options.baseline:
+        try:
+            known = baseline.load(options.baseline)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     as_of = options.as_of or dt.date.today()
     results = evaluator(options.engine)(rules, org, as_of)
     found = findings.build(rules, results, org, as_of)
-    assessment = assess.assess(rules, results, org)
+    waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
+    if options.waivers:
+        found, waiver_statuses = waivers.apply(found, accepted, as_of)
+        results_as_waived = waivers.passing(rules, results, found, org)
+    else:
+        results_as_waived = results
+    assessment = assess.assess(rules, results_as_waived, org)
     outcomes = report.outcomes(rules.rules, results)
     inputs = tuple(
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
@@ -87,7 +135,9 @@ def run_check(options: CheckOptions) -> report.Report:
         findings=found,
         summary=report.summarise(outcomes, found),
         assessment=assessment,
-        next_step=plan.build(rules, results, found, assessment),
+        next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
+        waivers=waiver_statuses if options.waivers else None,
+        baseline=baseline.compare(known, found) if known else None,
     )
 
 

@@ -238,3 +238,17 @@ def test_durable_refusal_is_a_clear_input_error(tmp_path: Path) -> None:
     durable = cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01", "--engine", "durable")
     assert durable.exit_code == 2
     assert "refused" in durable.output and "Traceback" not in durable.output
+
+
+def test_check_restores_the_garbage_collector(files) -> None:
+    import gc
+
+    assert gc.isenabled()
+    pipeline.run_check(pipeline.CheckOptions(inventory=(str(files[1]),), policies=(str(files[0]),)))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        pipeline.run_check(pipeline.CheckOptions(inventory=(str(files[1]),), policies=(str(files[0]),)))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
