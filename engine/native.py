@@ -25,6 +25,7 @@ class _Gen:
 
     def __init__(self) -> None:
         self.constants: list[Any] = []
+        self.tables: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         self.counter = 0
 
     def const(self, value: Any) -> str:
@@ -69,7 +70,7 @@ class _Gen:
                 f"or not ({d} := {self.field(operand.denominator, item)}) else {t} / {d})"
             )
         if isinstance(operand, ir.DaysSince):
-            return f"DAYS({self.field(operand.field, item)})"
+            return f"DAYS[{self.field(operand.field, item)}]"
         if isinstance(operand, ir.Matches):
             pattern = self.const(re.compile(operand.pattern))
             return (
@@ -85,11 +86,12 @@ class _Gen:
             )
         if isinstance(operand, ir.Related):
             if operand.on:
-                index = self.const((operand.collection, tuple(p for p, _ in operand.on)))
+                # a dict index built once per check; a key holding None is never in it (no link)
+                self.tables.append((operand.collection, tuple(p for p, _ in operand.on)))
                 keys = [self.field(f, item) for _, f in operand.on]
-                pool = f"LINKED({index}, ({', '.join(keys)},))"
+                pool = f"T[{len(self.tables) - 1}].get(({', '.join(keys)},), ())"
             else:
-                pool = f"ALL({operand.collection!r})"
+                pool = f"ALL[{operand.collection!r}]"
             if operand.where is None:
                 return f"len({pool})"
             inner = f"_i{self.counter}"
@@ -133,7 +135,7 @@ def _get(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any]]:
+def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any], list[tuple[str, tuple[tuple[str, ...], ...]]]]:
     """Source of ``check(items, F, S)`` for rules of one scope, and its constants."""
     gen = _Gen()
     lines = ["def check(items, F, S):"]
@@ -148,19 +150,31 @@ def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any]]:
             lines.append(f"            if not {require}: F[{number}].append(i)")
     if not rules:
         lines.append("        pass")
-    return "\n".join(lines) + "\n", gen.constants
+    return "\n".join(lines) + "\n", gen.constants, gen.tables
+
+
+class _Days(dict[Any, Any]):
+    """date string -> days since as_of, computed on first sight (C-speed lookups after)."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def __missing__(self, value: Any) -> int | None:
+        days = self[value] = self.scope.days_since(value)
+        return days
 
 
 def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
-    source, constants = generate(rules)
+    source, constants, tables = generate(rules)
     namespace: dict[str, Any] = {
         "K": constants,
+        "T": [scope.index(*spec) for spec in tables],
         "_get": _get,
         "ORG": scope.organisation,
         "GOV": scope.governance,
-        "DAYS": scope.days_since,
-        "LINKED": lambda spec, key: () if None in key else scope.index(*spec).get(key, ()),
-        "ALL": lambda collection: scope.inventory.collections.get(collection, []),
+        "DAYS": _Days(scope),
+        "ALL": scope.inventory.collections,
     }
     exec(compile(source, "<smgov native rules>", "exec"), namespace)
     return namespace["check"]
