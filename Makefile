@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO ?= examples/automotive
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean browser docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/smgov check $(DEMO) --as-of 2026-10-01 --fail-on never
 
-test: $(STAMP)
+# The HTML report is tested in a real headless Chromium (tests/test_html_browser.py):
+# Debian's package, installed when missing (CI runs as root on Debian).
+CHROMIUM_INSTALL = apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  ($(CHROMIUM_INSTALL)) || (sudo -n true 2>/dev/null && sudo sh -c '$(CHROMIUM_INSTALL)') || \
+	  echo "make: chromium not installed: the browser tests will skip (they fail under CI)"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# docs/rules.md: the baseline's rule catalogue (a test fails when it is stale)
+docs: $(STAMP)
+	$(BIN)/smgov policy docs policies/baseline -o docs/rules.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

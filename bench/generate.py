@@ -6,8 +6,8 @@ Deterministic: the same ``--seed`` and sizes give byte-identical files.
     python bench/generate.py rules --count 100 --seed 1 --out bench/out/rules-100
 
 Inventory shape (for N accounts): ~50 departments, N accounts, 5 person-level training records
-per account plus 2 department-level records per department, ~55 documents, ~300 metrics,
-~20 meetings, ~80 alarms, 40 tools, ~150 processes and N/100 incidents (at least 20). A
+per account plus 2 department-level records per department, ~51 documents, ~250 metrics,
+20 meetings, ~60 alarms, 40 tools, ~140 processes and N/100 incidents (at least 20). A
 few percent of the subjects break each baseline rule (missing owner, backup owner or MFA,
 personal custody, dormant and unreviewed, webmail admins, ...), so rules produce findings
 at a realistic rate. Every reference resolves and the file validates against

@@ -193,12 +193,22 @@ def measure(mode: str, inventory: Path, rules: Path | None, as_of: str, timeout:
     return result
 
 
-def best(mode: str, inventory: Path, rules: Path | None, as_of: str, timeout: float, repeat: int) -> dict[str, Any]:
-    """Best (fastest) of ``repeat`` runs; memory of the same run."""
-    runs = [measure(mode, inventory, rules, as_of, timeout) for _ in range(max(1, repeat))]
-    good = [r for r in runs if "error" not in r]
-    chosen = min(good, key=lambda r: r["seconds"]) if good else runs[-1]
-    chosen["runs"] = [round(r["seconds"], 3) for r in good]
+Job = tuple[str, Path, Path | None]
+
+
+def best(jobs: list[Job], as_of: str, timeout: float, repeat: int) -> list[dict[str, Any]]:
+    """Each job's fastest of ``repeat`` runs (memory of the same run). The jobs take turns, so
+    that load from other processes on the machine falls on all of them alike."""
+    runs: list[list[dict[str, Any]]] = [[] for _ in jobs]
+    for _ in range(max(1, repeat)):
+        for number, (mode, inventory, rules) in enumerate(jobs):
+            runs[number].append(measure(mode, inventory, rules, as_of, timeout))
+    chosen = []
+    for results in runs:
+        good = [r for r in results if "error" not in r]
+        pick = min(good, key=lambda r: r["seconds"]) if good else results[-1]
+        pick["runs"] = [round(r["seconds"], 3) for r in good]
+        chosen.append(pick)
     return chosen
 
 
@@ -220,6 +230,13 @@ def rules_dir(count: int, seed: int) -> tuple[Path, list[str]]:
 
     path = OUT / f"rules-{count}-s{seed}"
     return path, generate.write_rules(count, seed, path)
+
+
+def load() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "?"
 
 
 def say(text: str = "") -> None:
@@ -330,10 +347,12 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     info = machine()
     started = time.time()
+    load_start = load()
     say(
         f"smgov benchmark: {info.get('cpus')} CPUs ({info.get('cpu', '?')}), {info.get('memory_gb', '?')} GB, "
         f"Python {info['python']}, durable-rules {info.get('durable_rules')}, commit {info.get('commit', '?')}"
     )
+    say(f"load average {load()} at the start (2 = both CPUs busy elsewhere: figures are then noisy)")
     say(
         f"seed {args.seed}, as of {as_of}, main rule set {args.rules} rules, best of {args.repeat} for parse/native, "
         f"durable once, timeout {args.timeout:.0f} s per measurement"
@@ -351,10 +370,11 @@ def main(argv: list[str] | None = None) -> int:
         inv = inventories[n]
         say(f"- {n:,} accounts ({inv.stat().st_size / 1e6:.1f} MB JSON) ...")
         row: dict[str, Any] = {"accounts": n, "bytes": inv.stat().st_size, "rules": args.rules}
-        row["parse"] = best("parse", inv, None, as_of, args.timeout, args.repeat)
+        row["parse"], row["native"] = best(
+            [("parse", inv, None), ("native", inv, main_rules)], as_of, args.timeout, args.repeat
+        )
         row["records"] = row["parse"].get("records")
         progress("parse", row["parse"])
-        row["native"] = best("native", inv, main_rules, as_of, args.timeout, args.repeat)
         progress("native", row["native"])
         if not args.skip_durable:
             row["durable"] = measure("durable", inv, main_rules, as_of, args.timeout)
@@ -383,15 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     curve: list[dict[str, Any]] = []
     if curve_rules:
         say(f"- rule curve at {curve_at:,} accounts ...")
-        for count in curve_rules:
-            reuse = next((r for r in rows if r["accounts"] == curve_at and count == args.rules), None)
-            if reuse:
-                result = reuse["native"]
-            else:
-                directory, _ = rules_dir(count, args.seed)
-                result = best("native", inventories[curve_at], directory, as_of, args.timeout, args.repeat)
-                if "error" in result:
-                    errors.append(f"native with {count} rules: {result['error']}")
+        # measured again, all points in turn, so that they share the machine's conditions
+        jobs: list[Job] = [("native", inventories[curve_at], rules_dir(count, args.seed)[0]) for count in curve_rules]
+        for count, result in zip(curve_rules, best(jobs, as_of, args.timeout, args.repeat), strict=True):
+            if "error" in result:
+                errors.append(f"native with {count} rules: {result['error']}")
             curve.append({"rules": count, "accounts": curve_at, "native": result})
             say(f"    {count:>4} rules: {fmt_s(result)} s")
 
@@ -551,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(time.time() - started, 1),
+        "load_average_start": load_start,
+        "load_average_end": load(),
         "machine": info,
         "seed": args.seed,
         "as_of": as_of,
@@ -567,6 +585,7 @@ def main(argv: list[str] | None = None) -> int:
             if result:
                 result.pop("per_rule", None)
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    say(f"load average {load()} at the end")
     say(f"\nresults: {(OUT / 'results.json').relative_to(ROOT)} ({time.time() - started:.0f} s in all)")
     return 1 if mismatches or errors else 0
 

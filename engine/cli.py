@@ -12,17 +12,20 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from engine import __version__, pipeline, policies
+from engine import __version__, baseline, pipeline, policies
 from engine.diagnostics import InputError
 from engine.evaluation import EvaluatorRefused
 from engine.levels import SEVERITIES, at_or_above
 from engine.output import write_atomic
-from engine.render import RENDERERS
+from engine.packs import describe as describe_origin
+from engine.render import FILE_NAMES, RENDERERS
 from engine.render import text as text_renderer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -73,7 +76,46 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def _formats(formats: tuple[str, ...], output: str | None, output_dir: str | None) -> tuple[str, ...]:
+    """The formats asked for, each once; several need --output-dir. Usage errors exit 2."""
+    chosen = tuple(dict.fromkeys(formats)) or ("text",)
+    if output and output_dir:
+        raise click.UsageError("give --output (one format) or --output-dir (any formats), not both")
+    if len(chosen) > 1 and not output_dir:
+        raise click.UsageError(f"{len(chosen)} formats need --output-dir (one file per format)")
+    return chosen
+
+
+def _write_reports(report: Any, formats: tuple[str, ...], output: str | None, output_dir: str | None) -> None:
+    if output_dir:
+        for fmt in formats:
+            write_atomic(os.path.join(output_dir, FILE_NAMES[fmt]), RENDERERS[fmt](report))
+        return
+    fmt = formats[0]
+    colour = fmt == "text" and _colour(output)
+    _emit(text_renderer.render(report, color=True) if colour else RENDERERS[fmt](report), output)
+
+
+def _write_evidence(report: Any, directory: str) -> None:
+    from engine import evidence  # only when asked for
+
+    command = ["smgov", *click.get_current_context().meta.get("smgov.argv", [])]
+    try:
+        evidence.write_bundle(report, directory, command)
+    except evidence.BundleError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
+
+
+class _Group(click.Group):
+    """Keeps the raw arguments (``ctx.meta["smgov.argv"]``) for the evidence manifest."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["smgov.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="smgov")
 def main() -> None:
     """smgov: check an organisation's social-media governance against policies as code.
@@ -84,6 +126,12 @@ def main() -> None:
     """
 
 
+WAIVERS = click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False),
+    help="Waivers file (schemas/waivers.schema.json): waived findings are reported, fail nothing, block no stage.",
+)
 POLICIES = click.option(
     "--policies",
     "policy_dirs",
@@ -96,8 +144,25 @@ POLICIES = click.option(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @POLICIES
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(sorted(RENDERERS)),
+    multiple=True,
+    help="Report format (default text); repeatable with --output-dir.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Write each --format to report.<ext> in this directory (atomically).",
+)
+@click.option(
+    "--evidence",
+    "evidence_dir",
+    type=click.Path(file_okay=False),
+    help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice([*SEVERITIES, "never"]),
@@ -105,17 +170,34 @@ POLICIES = click.option(
     show_default=True,
     help="Exit 1 when a finding is at least this severe.",
 )
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@WAIVERS
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="A baseline (--write-baseline) or JSON report: fail only on findings not in it (matched by fingerprint).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Also write the current findings (not waived) as a baseline to this file (atomically).",
+)
 @guarded
 def check(
     paths: tuple[str, ...],
     policy_dirs: tuple[str, ...],
-    fmt: str,
+    formats: tuple[str, ...],
     output: str | None,
+    output_dir: str | None,
+    evidence_dir: str | None,
     fail_on: str,
     as_of: dt.datetime | None,
     engine: str,
+    waivers_file: str | None,
+    baseline_file: str | None,
+    write_baseline: str | None,
 ) -> None:
     """Check inventory files or directories (merged into one organisation).
 
@@ -124,16 +206,44 @@ def check(
       smgov check examples/telecom
       smgov check org/ --policies policies/baseline --policies my-pack --fail-on critical
       smgov check org.json --format json --output report.json --as-of 2026-10-01
+      smgov check org/ --waivers waivers.yaml --baseline baseline.json
+      smgov check org/ --format sarif --format junit --format html --output-dir reports/
+      smgov check org/ --evidence evidence/2026-10-01 --as-of 2026-10-01
     """
+    formats = _formats(formats, output, output_dir)
     options = pipeline.CheckOptions(
-        inventory=paths, policies=policy_dirs, as_of=as_of.date() if as_of else None, engine=engine
+        inventory=paths,
+        policies=policy_dirs,
+        as_of=as_of.date() if as_of else None,
+        engine=engine,
+        waivers=waivers_file,
+        baseline=baseline_file,
     )
     report = pipeline.run_check(options)
-    colour = fmt == "text" and _colour(output)
-    rendered = text_renderer.render(report, color=True) if colour else RENDERERS[fmt](report)
-    _emit(rendered, output)
-    failing = fail_on != "never" and any(at_or_above(f.severity, fail_on) for f in report.findings)
+    _note_waivers(report)
+    if write_baseline:
+        write_atomic(write_baseline, baseline.render(report.findings, report.as_of, report.tool_version))
+        kept = sum(1 for f in report.findings if not f.waived)
+        click.echo(f"smgov: wrote a baseline of {kept} finding(s) to {write_baseline}", err=True)
+    _write_reports(report, formats, output, output_dir)
+    if evidence_dir:
+        _write_evidence(report, evidence_dir)
+    failing = fail_on != "never" and any(
+        at_or_above(f.severity, fail_on) and not f.waived and (report.baseline is None or report.baseline.is_new(f))
+        for f in report.findings
+    )
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _note_waivers(report: Any) -> None:
+    """Expired and unused waivers on stderr: they need attention even when the run passes."""
+    for w in report.waivers or ():
+        where = f"smgov: {w.file}:{w.line}: waiver of {w.rule_id} for {w.subject}"
+        if w.status == "expired":
+            again = f"; its {len(w.matched)} finding(s) count again" if w.matched else ""
+            click.echo(f"{where} expired on {w.expires}{again}", err=True)
+        elif w.status == "unused":
+            click.echo(f"{where} is unused: it matches no finding", err=True)
 
 
 @main.command()
@@ -143,6 +253,7 @@ def check(
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the plan to this file (atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@WAIVERS
 @guarded
 def plan(
     paths: tuple[str, ...],
@@ -151,6 +262,7 @@ def plan(
     output: str | None,
     as_of: dt.datetime | None,
     engine: str,
+    waivers_file: str | None,
 ) -> None:
     """Assess the stage reached and show the road to the target stage, stage by stage.
 
@@ -165,9 +277,14 @@ def plan(
       smgov plan org/ --policies my-pack --format json --output plan.json
     """
     options = pipeline.CheckOptions(
-        inventory=paths, policies=policy_dirs, as_of=as_of.date() if as_of else None, engine=engine
+        inventory=paths,
+        policies=policy_dirs,
+        as_of=as_of.date() if as_of else None,
+        engine=engine,
+        waivers=waivers_file,
     )
     report = pipeline.run_check(options)
+    _note_waivers(report)
     rendered = RENDERERS["json"](report) if fmt == "json" else text_renderer.render_plan(report, color=_colour(output))
     _emit(rendered, output)
     sys.exit(EXIT_FINDINGS if report.next_step.status == "below_target" else EXIT_OK)
@@ -211,13 +328,16 @@ def validate(paths: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guarded
 def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
-    """List the loaded rules with lever, stage, severity and scope.
+    """List the loaded rules with lever, stage, severity, scope and origin: the pack each
+    effective rule comes from and what a pack extending it changed (severity), then the rules
+    a pack disabled, with the reason.
 
     \b
     Example:
       smgov rules --policies policies/baseline
     """
     loaded = policies.load(list(policy_dirs) or pipeline.default_policies())
+    origins = dict(loaded.origins)
     if fmt == "json":
         rows = [
             {
@@ -229,11 +349,96 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
                 "scope": r.scope,
                 "file": r.file,
                 "line": r.line,
+                **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
             }
             for r in loaded.rules
+        ]
+        rows += [
+            {
+                "id": d.rule_id,
+                "title": d.rule.title,
+                "lever": d.rule.lever,
+                "stage": d.rule.stage,
+                "severity": d.rule.severity,
+                "scope": d.rule.scope,
+                "file": d.rule.file,
+                "line": d.rule.line,
+                "disabled": {"pack": d.pack, "reason": d.reason, "file": d.file, "line": d.line},
+            }
+            for d in loaded.disabled
         ]
         click.echo(json.dumps(rows, indent=2))
         return
     for r in loaded.rules:
-        click.echo(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {r.title}")
-    click.echo(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s)")
+        origin = origins.get(r.id)
+        pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
+        click.echo(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}")
+    changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
+    for rule_id, origin in changed:
+        click.echo(f"* {rule_id}: from {describe_origin(origin)}")
+    for d in loaded.disabled:
+        click.echo(f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}")
+    packs = f" in {', '.join(p.label for p in loaded.packs)}" if loaded.packs else ""
+    click.echo(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s){packs}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--base",
+    type=click.Path(file_okay=False),
+    help="Where relative input paths are looked up (default: the current directory, as when checked).",
+)
+@guarded
+def verify(directory: str, base: str | None) -> None:
+    """Verify an evidence bundle (smgov check --evidence DIR): recompute the sha256 of every
+    input and output in its manifest.json and say what changed. Exit 0 when nothing did,
+    1 when anything did, 2 when DIRECTORY is not a bundle.
+
+    \b
+    Example:
+      smgov verify evidence/2026-10-01
+    """
+    from engine import evidence
+
+    try:
+        result = evidence.verify(directory, base)
+    except evidence.BundleError as exc:
+        click.echo(f"smgov: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    for change in result.changes:
+        click.echo(change.describe())
+    m = result.manifest
+    where = f"{directory} (smgov {m['tool']['version']}, as of {m['as_of']})"
+    if result.ok:
+        click.echo(f"ok: {where}: {result.checked} files, none changed")
+        sys.exit(EXIT_OK)
+    click.echo(f"changed: {where}: {len(result.changes)} of {result.checked} files differ from the manifest")
+    sys.exit(EXIT_FINDINGS)
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the trend to this file (atomically).")
+@guarded
+def trend(reports: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """How the organisation's stage, each department's stage and the findings per lever
+    changed across JSON reports kept over time (smgov check --format json), oldest first.
+
+    \b
+    Examples:
+      smgov trend reports/history/*.json
+      smgov trend reports/history/*.json --format html --output trend.html
+    """
+    from engine import trend as trends
+
+    points = trends.load(reports)
+    _emit(trends.render_html(points) if fmt == "html" else trends.render_markdown(points), output)
+
+
+# The policy-author commands live in their own module; registered here so `smgov` has them.
+from engine.cli_policy import diff, policy  # noqa: E402 - needs main and guarded, defined above
+
+main.add_command(policy)
+main.add_command(diff)

@@ -35,6 +35,18 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """The waiver (``--waivers``) that matched a finding: ``active`` waives it, ``expired`` no longer does."""
+
+    status: str  # active | expired
+    justification: str
+    approved_by: str
+    expires: str  # YYYY-MM-DD, the last day it applies (inclusive)
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     title: str
@@ -50,6 +62,12 @@ class Finding:
     remediation: str
     references: tuple[str, ...]
     fingerprint: str
+    waiver: Waiver | None = None
+
+    @property
+    def waived(self) -> bool:
+        """An active waiver accepts it: reported, but it fails nothing and blocks no stage."""
+        return self.waiver is not None and self.waiver.status == "active"
 
     def sort_key(self) -> tuple[Any, ...]:
         return (

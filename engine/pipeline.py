@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from engine import __version__, assess, baseline, findings, inventory, plan, pol
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
-from engine.sources import discover, read_all
+from engine.sources import discover, display, read_all
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,12 +86,13 @@ def run_check(options: CheckOptions) -> report.Report:
         rules = policies.load(list(options.policies) or default_policies())
     except InputError as exc:
         problems.extend(exc.diagnostics)
+    rules_loaded = not problems  # waivers are checked against the rule ids
     try:
         org = load_inventory(options.inventory)
     except InputError as exc:
         problems.extend(exc.diagnostics)
     accepted: tuple[waivers.Waiver, ...] = ()
-    if options.waivers and not problems:
+    if options.waivers and rules_loaded:
         try:
             accepted = waivers.load(options.waivers, rules)
         except InputError as exc:
@@ -104,7 +106,7 @@ def run_check(options: CheckOptions) -> report.Report:
     if problems:
         raise InputError(problems)
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
-    as_of = options.as_of or dt.date.today()
+    as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
     results = evaluator(options.engine)(rules, org, as_of)
     found = findings.build(rules, results, org, as_of)
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
@@ -119,6 +121,7 @@ def run_check(options: CheckOptions) -> report.Report:
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
         + [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
         + [report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
+        + [report.InputFile(path, role, _digest(path)) for path, role in _extra_inputs(options)]
     )
     organisation = {
         "id": org.organisation_id,
@@ -139,6 +142,16 @@ def run_check(options: CheckOptions) -> report.Report:
         waivers=waiver_statuses if options.waivers else None,
         baseline=baseline.compare(known, found) if known else None,
     )
+
+
+def _extra_inputs(options: CheckOptions) -> list[tuple[str, str]]:
+    """The waivers file and the baseline, as inputs of the report (they change its outcome)."""
+    pairs = [(options.waivers, "waivers"), (options.baseline, "baseline")]
+    return [(display(Path(path)), role) for path, role in pairs if path]
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -11,6 +11,7 @@ from typing import Any
 from engine import ir, schemas, stages
 from engine.conditions import CompileError, Context, parse, resolve
 from engine.diagnostics import Diagnostic, InputError, dotted
+from engine.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs
 from engine.sources import Source, discover, read_all
 
 #: Files in a pack directory that are not rule files.
@@ -26,6 +27,9 @@ class PolicySet:
     rules: tuple[ir.CompiledRule, ...]
     sources: tuple[Source, ...]
     ladder: stages.Ladder = field(default_factory=stages.default_ladder)
+    packs: tuple[Pack, ...] = ()  # the packs loaded, each extended pack before its extender
+    origins: tuple[tuple[str, RuleOrigin], ...] = ()  # rule id -> where it came from
+    disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -161,9 +165,16 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
 def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
     """Find, read and compile policy files and directories, and the stage ladder they define
     (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
-    paths = list(paths)
+    expansion, problems = expand_packs(paths)
+    paths = list(expansion.inputs)
     rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
-    files, problems = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
+    packs = {Path(p.directory).resolve() for p in expansion.packs}
+    # a pack may only override what it extends: no rule files of its own is fine
+    rule_paths = [
+        p for p in rule_paths if Path(p).resolve() not in packs or discover([p], "policy", skip_non_rules)[0]
+    ]
+    files, found = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
+    problems.extend(found)
     sources, read_problems = read_all(files)
     problems.extend(read_problems)
     if ladder is None:
@@ -173,4 +184,8 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
             problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    return compile_sources(sources, ladder)
+    compiled = compile_sources(sources, ladder)
+    if not expansion.packs:
+        return compiled
+    rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
+    return PolicySet(rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled)

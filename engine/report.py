@@ -7,12 +7,14 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 from engine.assess import Assessment
+from engine.baseline import BaselineResult
 from engine.evaluation import RuleResult
 from engine.findings import Finding
 from engine.ir import CompiledRule
 from engine.levels import LEVERS, SEVERITIES
 from engine.plan import NextStep
 from engine.stages import Ladder
+from engine.waivers import WaiverStatus
 
 REPORT_VERSION = 1
 
@@ -58,6 +60,7 @@ class Summary:
     findings: int
     by_severity: dict[str, int]
     by_lever: dict[str, LeverSummary]
+    waived: int = 0  # findings an active waiver accepts (counted in findings too)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class Report:
     summary: Summary
     assessment: Assessment
     next_step: NextStep
+    waivers: tuple[WaiverStatus, ...] | None = None  # None without --waivers
+    baseline: BaselineResult | None = None  # None without --baseline
 
 
 def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
@@ -112,6 +117,7 @@ def summarise(rules: tuple[RuleOutcome, ...], findings: tuple[Finding, ...]) -> 
         findings=len(findings),
         by_severity={s: severity.get(s, 0) for s in SEVERITIES},
         by_lever=levers,
+        waived=sum(1 for f in findings if f.waived),
     )
 
 
@@ -129,6 +135,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "remediation": f.remediation,
         "references": list(f.references),
         "fingerprint": f.fingerprint,
+        **({"waiver": asdict(f.waiver)} if f.waiver else {}),
     }
 
 
@@ -187,15 +194,27 @@ def to_data(report: Report) -> dict[str, Any]:
         "organisation": report.organisation,
         "inputs": [asdict(i) for i in report.inputs],
         "rules": [asdict(r) for r in report.rules],
-        "findings": [_finding(f) for f in report.findings],
+        "findings": [_with_baseline(_finding(f), f, report.baseline) for f in report.findings],
         "summary": {
             "rules": summary.rules,
             "checks": summary.checks,
             "findings": summary.findings,
             "by_severity": summary.by_severity,
             "by_lever": {k: asdict(v) for k, v in summary.by_lever.items()},
+            "waived": summary.waived,
         },
         "assessment": _assessment(report.assessment),
         "next_step": _plain(report.next_step),
     }
+    if report.waivers is not None:
+        data["waivers"] = [asdict(w) for w in report.waivers]
+    if report.baseline is not None:
+        b = report.baseline
+        data["baseline"] = {"file": b.file, "new": b.new, "existing": b.existing, "resolved": b.resolved}
+    return data
+
+
+def _with_baseline(data: dict[str, Any], f: Finding, baseline: BaselineResult | None) -> dict[str, Any]:
+    if baseline is not None:
+        data["baseline"] = "new" if baseline.is_new(f) else "existing"
     return data

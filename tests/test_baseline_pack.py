@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import policies, schemas
+from engine import pipeline, policies, policytest, schemas
 from engine.diagnostics import Diagnostic
 from engine.levels import LEVERS
 from engine.sources import read
-from tests.helpers import ROOT, all_engines_agree, failing_ids, inventory
+from tests.helpers import ROOT, all_engines_agree, failing_ids
 
 PACK = ROOT / "policies" / "baseline"
 STAGES = ("initialisation", "contagion", "control", "integration")
@@ -33,6 +33,13 @@ def _cases() -> list:
     return out
 
 
+def _loaded_cases() -> list:
+    """The cases as `smgov policy test` loads them (file-level as_of, inventory checked)."""
+    pack = policies.load([PACK])
+    cases = policytest.load_cases(policytest.case_files(pack), pack, DEFAULT_AS_OF)
+    return [pytest.param(c, id=f"{Path(c.file).stem}[{c.index}] {c.name}") for c in cases]
+
+
 @pytest.fixture(scope="module")
 def pack() -> policies.PolicySet:
     return policies.load([PACK])
@@ -46,20 +53,21 @@ def test_case_files_match_their_schema() -> None:
         assert schemas.problems("policy-tests", source) == []
 
 
-@pytest.mark.parametrize("case", _cases())
-def test_case(pack: policies.PolicySet, case: dict) -> None:
-    wanted = set(case["rules"])
-    unknown = wanted - {r.id for r in pack.rules}
-    assert not unknown, f"case names unknown rules {sorted(unknown)}"
-    subset = policies.PolicySet(tuple(r for r in pack.rules if r.id in wanted), pack.sources, pack.stages)
-    inv = inventory(case["inventory"])
-    as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else DEFAULT_AS_OF
-    results = all_engines_agree(subset, inv, as_of)
+@pytest.mark.parametrize("case", _loaded_cases())
+def test_case(pack: policies.PolicySet, case: policytest.Case) -> None:
+    """Every case through the reference interpreter and both evaluators, which must agree,
+    and through `smgov policy test`'s runner."""
+    subset = policytest.subset(pack, case.rules)
+    results = all_engines_agree(subset, case.inventory, case.as_of)
     actual = sorted(
-        (rule, subject) for rule, subjects in failing_ids(subset, inv, results).items() for subject in subjects
+        (rule, subject)
+        for rule, subjects in failing_ids(subset, case.inventory, results).items()
+        for subject in subjects
     )
-    expected = sorted((e["rule"], e["subject"]) for e in case["expect"])
+    expected = sorted(case.expect)
     assert actual == expected, f"expected {expected}\n  actual {actual}"
+    outcome = policytest.run_case(pack, case, [("native", pipeline.evaluator("native"))])
+    assert outcome.passed and list(outcome.actual) == actual
 
 
 def test_every_rule_has_a_passing_and_a_failing_case(pack: policies.PolicySet) -> None:

@@ -168,8 +168,22 @@ def _findings(report: Report, color: bool) -> list[str]:
             if f.evidence:
                 lines.append("    evidence: " + "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence))
             lines.append(f"    fix: {f.remediation}")
+            if f.waiver:
+                w = f.waiver
+                state = "WAIVED" if f.waived else "waiver EXPIRED"
+                lines.append(f"    {state} until {w.expires} by {w.approved_by}: {w.justification} ({w.file}:{w.line})")
+            if report.baseline is not None and not report.baseline.is_new(f):
+                lines.append("    in the baseline")
     counts = ", ".join(f"{s.by_severity[v]} {v}" for v in SEVERITIES if s.by_severity[v])
     lines += ["", f"{s.findings} finding{'s' if s.findings != 1 else ''}" + (f" ({counts})" if counts else "")]
+    if s.waived:
+        lines.append(f"{s.waived} of them waived (they fail nothing and block no stage)")
+    for w in report.waivers or ():
+        if w.status != "active":
+            lines.append(f"waiver {w.status}: {w.rule_id} for {w.subject} ({w.file}:{w.line}, expires {w.expires})")
+    if report.baseline is not None:
+        b = report.baseline
+        lines.append(f"baseline {b.file}: {b.new} new, {b.existing} already in it, {b.resolved} resolved")
     return lines
 
 

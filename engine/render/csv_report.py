@@ -1,0 +1,76 @@
+"""CSV for spreadsheets: one row per finding, every field, RFC 4180 (``\\r\\n``, quoted as needed).
+
+Lists are joined with ``; `` and the evidence is ``label = value`` pairs. A cell that a
+spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) gets a leading ``'``, as OWASP advises against CSV injection; control characters
+are shown as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from engine.findings import Finding, show
+from engine.render.common import visible, waiver, waiver_reason
+from engine.report import Report
+
+COLUMNS = (
+    "severity",
+    "rule_id",
+    "title",
+    "lever",
+    "stage",
+    "subject_kind",
+    "subject_id",
+    "departments",
+    "message",
+    "evidence",
+    "file",
+    "line",
+    "col",
+    "remediation",
+    "references",
+    "fingerprint",
+    "waived",
+    "waiver_reason",
+)
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    text = visible(value if isinstance(value, str) else show(value))
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _row(f: Finding) -> list[str]:
+    values: list[object] = [
+        f.severity,
+        f.rule_id,
+        f.title,
+        f.lever,
+        f.stage,
+        f.subject_kind,
+        f.subject_id,
+        "; ".join(f.departments),
+        f.message,
+        "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence),
+        f.location.file,
+        str(f.location.line),
+        str(f.location.col),
+        f.remediation,
+        "; ".join(f.references),
+        f.fingerprint,
+        "true" if waiver(f) else "false",
+        waiver_reason(f),
+    ]
+    return [cell(v) for v in values]
+
+
+def render(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_row(f) for f in report.findings)
+    return out.getvalue()
