@@ -205,6 +205,7 @@ def department_tallies(
     known = {str(d.get("id")) for d in inventory.items("department")}
     owners: dict[str, list[tuple[str, ...]]] = {}
     everyone: dict[str, Counter[str]] = {}
+    single: dict[str, list[str | None] | None] = {}
     counts: dict[str, list[Tally]] = {d: [] for d in known}
     for rule in policies.rules:
         kind = rule.scope
@@ -216,13 +217,25 @@ def department_tallies(
                 for item in inventory.items(kind)
             ]
             everyone[kind] = Counter(d for ds in owners[kind] for d in ds)
+            # most kinds belong to at most one department: count those at C speed
+            single[kind] = (
+                [ds[0] if ds else None for ds in owners[kind]] if all(len(ds) <= 1 for ds in owners[kind]) else None
+            )
         result = by_id[rule.id]
-        of = owners[kind]
-        applied = everyone[kind] if result.selected is None else Counter(d for i in result.selected for d in of[i])
-        failed = Counter(d for i in result.failed for d in of[i])
+        applied = everyone[kind] if result.selected is None else _count(owners[kind], single[kind], result.selected)
+        failed = _count(owners[kind], single[kind], result.failed)
         for department, n in applied.items():
             counts[department].append(Tally(rule.id, rule.stage, rule.lever, rule.severity, n, failed[department]))
     return {d: tuple(ts) for d, ts in counts.items()}
+
+
+def _count(owners: list[tuple[str, ...]], single: list[str | None] | None, indices: Iterable[int]) -> Counter[str]:
+    """How many of the subjects at ``indices`` belong to each department."""
+    if single is None:
+        return Counter(d for i in indices for d in owners[i])
+    counted = Counter(map(single.__getitem__, indices))
+    counted.pop(None, None)  # type: ignore[call-overload]
+    return counted  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- the parts

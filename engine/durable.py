@@ -899,11 +899,13 @@ def _session(ruleset: _Ruleset, facts: Callable[[str], str], hashes: set[int], w
 SAMPLE = 64
 
 
-def evaluate(policies: PolicySet, inventory: Inventory, as_of: dt.date) -> tuple[RuleResult, ...]:
+def evaluate(
+    policies: PolicySet, inventory: Inventory, as_of: dt.date, scope: Scope | None = None
+) -> tuple[RuleResult, ...]:
     """Run every rule through durable-rules; the same results as ``engine.native.evaluate``."""
     if _dre is None:
         raise EvaluatorRefused(f"durable-rules cannot be imported here: {_IMPORT_ERROR}")
-    scope = Scope(inventory, as_of)
+    scope = scope or Scope(inventory, as_of)  # the pipeline shares one per check (indexes)
     by_scope: dict[str, list[ir.CompiledRule]] = {}
     for rule in policies.rules:
         by_scope.setdefault(rule.scope, []).append(rule)

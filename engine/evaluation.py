@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
+from engine.derive import Scope
 from engine.inventory import Inventory
 from engine.policies import PolicySet
 
@@ -24,7 +25,13 @@ class RuleResult:
     selected: tuple[int, ...] | None = None
 
 
-Evaluator = Callable[[PolicySet, Inventory, dt.date], tuple[RuleResult, ...]]
+class Evaluator(Protocol):
+    """``evaluate(policies, inventory, as_of, scope=None)``; ``scope`` (one per check) lets the
+    pipeline share the related-item indexes with the findings step."""
+
+    def __call__(
+        self, policies: PolicySet, inventory: Inventory, as_of: dt.date, scope: Scope | None = None
+    ) -> tuple[RuleResult, ...]: ...
 
 
 class EvaluatorRefused(Exception):

@@ -166,10 +166,14 @@ def _location(rule: ir.CompiledRule, inventory: Inventory, index: int) -> Locati
 
 
 def build(
-    policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory, as_of: dt.date
+    policies: PolicySet,
+    results: tuple[RuleResult, ...],
+    inventory: Inventory,
+    as_of: dt.date,
+    scope: derive.Scope | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding, in a deterministic order (severity, lever, rule, subject)."""
-    scope = derive.Scope(inventory, as_of)
+    scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
     found: list[Finding] = []
     for result in results:

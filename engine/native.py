@@ -180,9 +180,11 @@ def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
     return namespace["check"]
 
 
-def evaluate(policies: PolicySet, inventory: Inventory, as_of: dt.date) -> tuple[RuleResult, ...]:
+def evaluate(
+    policies: PolicySet, inventory: Inventory, as_of: dt.date, scope: Scope | None = None
+) -> tuple[RuleResult, ...]:
     """Run every rule; one pass per scope over its subjects."""
-    scope = Scope(inventory, as_of)
+    scope = scope or Scope(inventory, as_of)  # the pipeline shares one per check (indexes)
     by_scope: dict[str, list[ir.CompiledRule]] = {}
     for rule in policies.rules:
         by_scope.setdefault(rule.scope, []).append(rule)

@@ -12,7 +12,7 @@ from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from engine import __version__, assess, baseline, findings, inventory, plan, policies, report, waivers
+from engine import __version__, assess, baseline, derive, findings, inventory, plan, policies, report, waivers
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
@@ -107,8 +107,9 @@ def run_check(options: CheckOptions) -> report.Report:
         raise InputError(problems)
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
-    results = evaluator(options.engine)(rules, org, as_of)
-    found = findings.build(rules, results, org, as_of)
+    scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
+    results = evaluator(options.engine)(rules, org, as_of, scope=scope)
+    found = findings.build(rules, results, org, as_of, scope)
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
         found, waiver_statuses = waivers.apply(found, accepted, as_of)
