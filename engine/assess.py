@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
+from typing import Any
 
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import RuleResult
@@ -212,21 +214,27 @@ def department_tallies(
         if kind not in DEPARTMENT_FIELD:
             continue
         if kind not in owners:
-            owners[kind] = [
-                tuple(d for d in dict.fromkeys(map(str, departments_of(kind, item))) if d in known)
-                for item in inventory.items(kind)
-            ]
-            everyone[kind] = Counter(d for ds in owners[kind] for d in ds)
-            # most kinds belong to at most one department: count those at C speed
-            single[kind] = (
-                [ds[0] if ds else None for ds in owners[kind]] if all(len(ds) <= 1 for ds in owners[kind]) else None
-            )
+            owners[kind], single[kind] = _owners(kind, inventory.items(kind), known)
+            everyone[kind] = _count(owners[kind], single[kind], range(len(inventory.items(kind))))
         result = by_id[rule.id]
         applied = everyone[kind] if result.selected is None else _count(owners[kind], single[kind], result.selected)
         failed = _count(owners[kind], single[kind], result.failed)
         for department, n in applied.items():
             counts[department].append(Tally(rule.id, rule.stage, rule.lever, rule.severity, n, failed[department]))
     return {d: tuple(ts) for d, ts in counts.items()}
+
+
+def _owners(
+    kind: str, items: list[dict[str, Any]], known: set[str]
+) -> tuple[list[tuple[str, ...]], list[str | None] | None]:
+    """Each subject's departments; and, when every subject has at most one (the usual case),
+    the flat list of them, which counts at C speed."""
+    column = list(map(methodcaller("get", DEPARTMENT_FIELD[kind]), items))
+    if not any(isinstance(v, list) for v in column):
+        flat = [d if d in known else None for d in map(str, column)]
+        return [(d,) if d is not None else () for d in flat], flat
+    lists = [tuple(d for d in dict.fromkeys(map(str, departments_of(kind, item))) if d in known) for item in items]
+    return lists, None
 
 
 def _count(owners: list[tuple[str, ...]], single: list[str | None] | None, indices: Iterable[int]) -> Counter[str]:

@@ -138,3 +138,26 @@ def test_baseline_state_marks_new_and_unchanged_findings(tmp_path: Path) -> None
     results = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert data and {r["baselineState"] for r in results} == {"unchanged"}
     _valid(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_meets_github_code_scanning_upload_rules() -> None:
+    """What GitHub's SARIF upload checks beyond the schema (docs.github.com, 'SARIF support
+    for code scanning'): one run per tool and category, rules referenced by every result,
+    a primary location with a repository-relative URI and a line, at most 20 tags per rule,
+    and per-result fingerprints that tell results apart."""
+    data = json.loads(sarif.render(automotive_report()))
+    assert data["version"] == "2.1.0" and len(data["runs"]) == 1
+    run = data["runs"][0]
+    assert run["automationDetails"]["id"].endswith("/")
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert all(len(r["properties"]["tags"]) <= 20 for r in run["tool"]["driver"]["rules"])
+    fingerprints = set()
+    for result in run["results"]:
+        assert result["ruleId"] in rule_ids
+        assert result["level"] in ("error", "warning", "note")
+        location = result["locations"][0]["physicalLocation"]
+        uri = location["artifactLocation"]["uri"]
+        assert not uri.startswith(("/", "file:")) and ".." not in uri.split("/")
+        assert location["region"]["startLine"] >= 1
+        fingerprints.add(result["partialFingerprints"][sarif.FINGERPRINT_KEY])
+    assert len(fingerprints) == len(run["results"]), "two results share a fingerprint"

@@ -162,10 +162,29 @@ def test_markdown_folds_long_levers_and_stays_within_a_pr_comment() -> None:
     assert "<details><summary>10 findings</summary>\n\n- **high**" in text  # blank line: Markdown inside
     # a large organisation: the list is cut per lever, and the comment stays under GitHub's limit
     report = automotive_report()
-    many = tuple(
-        dataclasses.replace(f, subject_id=f"{f.subject_id}-{n}") for n in range(40) for f in report.findings
-    )
+    many = tuple(dataclasses.replace(f, subject_id=f"{f.subject_id}-{n}") for n in range(40) for f in report.findings)
     big = RENDERERS["markdown"](dataclasses.replace(report, findings=many))
     assert big.count("more finding") == 4
     assert len(big) < 65_536
     assert len(re.findall(r"\n- \*\*(critical|high|medium|low|info)\*\* ", big)) == markdown.LISTED_PER_LEVER * 4
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_no_format_passes_a_terminal_escape_through(fmt: str) -> None:
+    assert "\x1b" not in RENDERERS[fmt](fixture_report())
+
+
+def test_coloured_text_keeps_only_its_own_colour_codes() -> None:
+    from engine.render import text
+
+    coloured = text.render(fixture_report(), color=True)
+    codes = set(re.findall(r"\x1b\[[0-9;]*m", coloured))
+    assert codes and codes <= {"\x1b[1;31m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[2m", "\x1b[0m"}
+    # a cursor move and a terminal command (OSC 52 sets the clipboard) in a value stay visible text
+    import dataclasses
+
+    report = fixture_report()
+    hostile = dataclasses.replace(report.findings[0], message="a\x1b[2Jb\x1b]52;c;ZXZpbA==\x07c")
+    shown = text.render(dataclasses.replace(report, findings=(hostile, *report.findings[1:])), color=True)
+    assert "a\\u001b[2Jb\\u001b]52;c;ZXZpbA==\\u0007c" in shown
+    assert "\x1b[2J" not in shown and "\x1b]" not in shown

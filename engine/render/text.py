@@ -3,14 +3,18 @@ findings grouped by severity. ``render_plan`` shows the whole road to the target
 
 from __future__ import annotations
 
+import re
+
 from engine.assess import Assessment, GateResult
 from engine.findings import show
 from engine.levels import SEVERITIES
 from engine.plan import NextStep, Step
+from engine.render.common import visible
 from engine.report import Report
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
 _RESET = "\033[0m"
+_OWN = re.compile("|".join(re.escape(code) for code in (*_COLOURS.values(), _RESET)))
 #: How many subject ids a plan line shows before "+N more" (the JSON report has them all).
 SUBJECTS_SHOWN = 8
 
@@ -198,11 +202,21 @@ def _assessment(report: Report, color: bool, whole_road: bool) -> list[str]:
     return lines
 
 
+def _inert(text: str, color: bool) -> str:
+    """Control characters from the inventory (a terminal escape in a name) shown as \\uXXXX.
+    In colour only this renderer's own colour codes stay (an inventory value could at most
+    repeat one of them: a colour, never a cursor move or a terminal command)."""
+    if not color:
+        return visible(text)
+    parts = _OWN.split(text)
+    return visible(parts[0]) + "".join(c + visible(p) for c, p in zip(_OWN.findall(text), parts[1:], strict=True))
+
+
 def render(report: Report, color: bool = False) -> str:
     """The check report: assessment and next step first, then every finding."""
-    return "\n".join([*_assessment(report, color, whole_road=False), *_findings(report, color)]) + "\n"
+    return _inert("\n".join([*_assessment(report, color, whole_road=False), *_findings(report, color)]) + "\n", color)
 
 
 def render_plan(report: Report, color: bool = False) -> str:
     """The plan: assessment, then the whole road to the target, stage by stage; no findings list."""
-    return "\n".join(_assessment(report, color, whole_road=True)) + "\n"
+    return _inert("\n".join(_assessment(report, color, whole_road=True)) + "\n", color)
