@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +175,9 @@ def stage_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-@cache
 def default_ladder() -> Ladder:
-    """The bundled baseline ladder, used when no loaded pack defines one."""
+    """The bundled baseline ladder, used when no loaded pack defines one. Read each time (it is
+    small): its displayed path depends on the working directory of the check."""
     return load_files([Path(display(schemas.data_dir("policies") / "baseline" / STAGE_FILES[0]))])
 
 

@@ -121,3 +121,19 @@ def test_energy_dormant_community_is_reported_after_its_review_lapses() -> None:
 
     assert not dormant("2026-12-14")
     assert dormant("2026-12-15")
+
+
+def test_energy_waivers_cover_the_two_explained_gaps() -> None:
+    result = cli(
+        "check",
+        str(ROOT / "examples" / "energy"),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--waivers",
+        str(ROOT / "examples" / "energy.waivers.yaml"),
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {(f["rule_id"], f["subject"]["id"]) for f in data["findings"] if f.get("waiver")} == pairs(data)
