@@ -1,7 +1,8 @@
-"""Read JSON on the fast path, remembering where each top-level array item starts and ends.
+"""Read JSON on the fast path, remembering where each top-level value starts and ends.
 
-The top-level object is walked by hand; every value inside it is decoded by the C decoder
-(``raw_decode``), so reading costs about what ``json.loads`` costs and positions are free.
+The top-level object is walked by hand and each of its values (a whole collection at once) is
+decoded by the C scanner, so reading costs what ``json.loads`` costs. Where each item of a
+collection is gets worked out only when a finding or an error asks (``engine.positions``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _decode(text: str, i: int) -> tuple[Any, int]:
         raise _Malformed(exc.pos, exc.msg) from None
 
 
-def _walk_array(text: str, i: int) -> tuple[list[Any], list[int], list[int], int]:
+def walk_array(text: str, i: int) -> tuple[list[Any], list[int], list[int], int]:
     """``text[i]`` is ``[``; decode every item, recording its span. The hot loop of reading:
     the C scanner decodes each item, a compiled regex skips the whitespace between them."""
     items: list[Any] = []
@@ -79,10 +80,10 @@ def _walk(text: str) -> tuple[Any, JsonOffsets]:
         value, end = _decode(text, i)
         if _skip(text, end) != len(text):
             raise _Malformed(_skip(text, end), "extra data after the document")
-        return value, JsonOffsets(text, {}, {}, compose_marks)
+        return value, JsonOffsets(text, {}, {}, {}, compose_marks, walk_array)
     data: dict[str, Any] = {}
     keys: dict[str, int] = {}
-    spans: dict[str, tuple[list[int], list[int]]] = {}
+    spans: dict[str, tuple[int, int]] = {}
     i = _skip(text, i + 1)
     if i < len(text) and text[i] == "}":
         i += 1
@@ -97,11 +98,10 @@ def _walk(text: str) -> tuple[Any, JsonOffsets]:
                 raise _Malformed(key_start, f"duplicate key {key!r}")
             keys[key] = key_start
             i = _skip(text, _expect(text, i, ":"))
-            if i < len(text) and text[i] == "[":
-                value, starts, ends, i = _walk_array(text, i)
-                spans[key] = (starts, ends)
-            else:
-                value, i = _decode(text, i)
+            start = i
+            value, i = _decode(text, i)
+            if isinstance(value, list):
+                spans[key] = (start, i)
             data[key] = value
             i = _skip(text, i)
             if i < len(text) and text[i] == ",":
@@ -113,7 +113,7 @@ def _walk(text: str) -> tuple[Any, JsonOffsets]:
             raise _Malformed(i, "expected ',' or '}'")
     if _skip(text, i) != len(text):
         raise _Malformed(_skip(text, i), "extra data after the document")
-    return data, JsonOffsets(text, keys, spans, compose_marks)
+    return data, JsonOffsets(text, data, keys, spans, compose_marks, walk_array)
 
 
 def parse_json(text: str, file: str) -> tuple[Any, JsonOffsets] | Diagnostic:

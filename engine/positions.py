@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 Path = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, 1-based column
@@ -49,37 +51,79 @@ class LineIndex:
         return (line, offset - self._starts[line - 1] + 1)
 
 
+def _same_id(raw: str, ident: Any) -> bool:
+    """Whether the JSON string body ``raw`` spells the id ``ident``."""
+    if raw == ident:
+        return True
+    return isinstance(ident, str) and "\\" in raw and json.loads(f'"{raw}"') == ident
+
+
 class JsonOffsets:
     """Positions in a JSON document read on the fast path.
 
-    The loader records where each top-level key and each item of a top-level array starts and
-    ends. A deeper path is resolved on demand by composing only that item's text (JSON is
-    YAML), so positions cost nothing until a finding or an error needs one.
+    The loader records where each top-level key is and where each top-level array starts and
+    ends. Items are found only when first asked for: within an array, the ``"id"`` keys in
+    document order are its items' ids (inventory items are flat records with one string id),
+    so one regex pass finds them all; the ids found are checked against the parsed items, and
+    anything unexpected falls back to walking the array item by item (exact, slower). A path
+    inside an item is resolved by composing only that item's text (JSON is YAML).
     """
+
+    _ID = re.compile(r'(?<!\\)"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
     def __init__(
         self,
         text: str,
+        data: Any,
         keys: dict[str, int],
-        items: dict[str, tuple[Sequence[int], Sequence[int]]],
+        arrays: dict[str, tuple[int, int]],
         compose_marks: Callable[[str], MarkTable | None],
+        walk_array: Callable[[str, int], tuple[list[Any], list[int], list[int], int]],
     ) -> None:
         self._text = text
-        self._compose_marks = compose_marks
+        self._data = data
         self._keys = keys
-        self._items = items
+        self._arrays = arrays
+        self._compose_marks = compose_marks
+        self._walk_array = walk_array
         self._lines = LineIndex(text)
+        self._ids: dict[str, list[int] | None] = {}
+        self._spans: dict[str, tuple[list[int], list[int]]] = {}
         self._cache: dict[tuple[str, int], MarkTable | None] = {}
+
+    def _id_offsets(self, key: str) -> list[int] | None:
+        """Where each item's ``"id"`` key is, or None when that cannot be read off safely."""
+        if key not in self._ids:
+            start, end = self._arrays[key]
+            items = self._data.get(key) if isinstance(self._data, dict) else None
+            found = [(m.start(), m.group(1)) for m in self._ID.finditer(self._text, start, end)]
+            ok = isinstance(items, list) and len(found) == len(items)
+            if ok:
+                ok = all(
+                    _same_id(raw, item.get("id") if isinstance(item, dict) else None)
+                    for (_, raw), item in zip(found, items, strict=True)
+                )
+            self._ids[key] = [offset for offset, _ in found] if ok else None
+        return self._ids[key]
+
+    def _item_spans(self, key: str) -> tuple[list[int], list[int]]:
+        if key not in self._spans:
+            _, starts, ends, _ = self._walk_array(self._text, self._arrays[key][0])
+            self._spans[key] = (starts, ends)
+        return self._spans[key]
 
     def locate(self, path: Path) -> Mark:
         if not path or not isinstance(path[0], str) or path[0] not in self._keys:
             return self._lines.mark(0)
         key = path[0]
-        spans = self._items.get(key)
-        if len(path) < 2 or spans is None or not isinstance(path[1], int):
+        if len(path) < 2 or key not in self._arrays or not isinstance(path[1], int):
             return self._lines.mark(self._keys[key])
         index = path[1]
-        starts, ends = spans
+        if len(path) == 2:  # an item: the line of its id when the ids can be read off
+            offsets = self._id_offsets(key)
+            if offsets is not None and 0 <= index < len(offsets):
+                return self._lines.mark(offsets[index])
+        starts, ends = self._item_spans(key)
         if not 0 <= index < len(starts):
             return self._lines.mark(self._keys[key])
         start = starts[index]

@@ -168,9 +168,31 @@ def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: 
     lines = as_json.read_text().splitlines()
     for finding in data["findings"]:
         line = lines[finding["location"]["line"] - 1]
-        assert line.strip() == "{", line  # the line where that subject's object starts
-        following = "\n".join(lines[finding["location"]["line"] : finding["location"]["line"] + 2])
-        assert f'"id": "{finding["subject"]["id"]}"' in following
+        assert f'"id": "{finding["subject"]["id"]}"' in line, line  # the subject's id line
+
+
+def test_json_positions_survive_strings_that_look_like_ids(tmp_path: Path, files) -> None:
+    """A string value that contains an "id" key does not shift the items' lines."""
+    inventory = {
+        "organisation": {"name": "Tricky"},
+        "accounts": [
+            {"id": "a1", "platform": "x", "handle": "@one", "notes": 'copy of {"id": "a2"} and "id":"a3"'},
+            {"id": "a2", "platform": "x", "handle": "@two", "notes": "ends with a backslash \\"},
+            {"id": "a3", "platform": "x", "handle": "@three"},
+        ],
+    }
+    for indent in (2, None):
+        path = tmp_path / f"org-{indent}.json"
+        path.write_text(json.dumps(inventory, indent=indent))
+        result = cli("check", str(path), "--policies", str(files[0]), "--as-of", "2026-10-01", "--format", "json")
+        data = json.loads(result.output)
+        text = path.read_text()
+        for finding in data["findings"]:
+            if finding["rule_id"] != "BND-ACC-001":
+                continue
+            line, col = finding["location"]["line"], finding["location"]["col"]
+            at = text.splitlines()[line - 1][col - 1 :]
+            assert at.startswith(f'"id": "{finding["subject"]["id"]}"'), (indent, at[:40])
 
 
 def test_json_error_positions_point_inside_items(tmp_path: Path, files) -> None:
@@ -226,13 +248,31 @@ def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
 
 
 def test_durable_refusal_is_a_clear_input_error(tmp_path: Path) -> None:
-    policy = write(tmp_path / "p" / "rules.yaml", {"version": 1, "rules": [{
-        "id": "DIA-DEP-001", "title": "Headcount", "description": "d", "lever": "diagnostic",
-        "stage": "initialisation", "severity": "low", "scope": "department",
-        "require": {"field": "headcount", "gte": 5}, "message": "{name}", "remediation": "r",
-        "references": ["MIP-2015"]}]})
-    inventory = write(tmp_path / "org.yaml", {"organisation": {"name": "Big"}, "departments": [
-        {"id": "d1", "name": "Huge", "headcount": 2**60}]})
+    policy = write(
+        tmp_path / "p" / "rules.yaml",
+        {
+            "version": 1,
+            "rules": [
+                {
+                    "id": "DIA-DEP-001",
+                    "title": "Headcount",
+                    "description": "d",
+                    "lever": "diagnostic",
+                    "stage": "initialisation",
+                    "severity": "low",
+                    "scope": "department",
+                    "require": {"field": "headcount", "gte": 5},
+                    "message": "{name}",
+                    "remediation": "r",
+                    "references": ["MIP-2015"],
+                }
+            ],
+        },
+    )
+    inventory = write(
+        tmp_path / "org.yaml",
+        {"organisation": {"name": "Big"}, "departments": [{"id": "d1", "name": "Huge", "headcount": 2**60}]},
+    )
     native = cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01")
     assert native.exit_code == 0, native.output
     durable = cli("check", str(inventory), "--policies", str(policy), "--as-of", "2026-10-01", "--engine", "durable")
