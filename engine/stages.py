@@ -172,7 +172,7 @@ def stage_files(paths: Iterable[str | Path]) -> list[Path]:
             found.extend(path / name for name in STAGE_FILES if (path / name).is_file())
         elif is_stage_file(path) and path.is_file():
             found.append(path)
-    return found
+    return [Path(display(p)) for p in found]  # shown like every other input: relative when inside the cwd
 
 
 def default_ladder() -> Ladder:
