@@ -87,10 +87,10 @@ class _Phases:
         def evaluator(name: str) -> Any:
             function = chooser(name)
 
-            def timed(*args: Any) -> Any:
+            def timed(*args: Any, **kwargs: Any) -> Any:
                 start = time.perf_counter()
                 try:
-                    return function(*args)
+                    return function(*args, **kwargs)
                 finally:
                     self.seconds["evaluate"] = time.perf_counter() - start
 
