@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -65,7 +66,7 @@ def test_impact_json_matches_schema(tmp_path: Path) -> None:
     write(repo / "p" / "rules.yaml", policy)
     result = subprocess.run(
         [
-            str(ROOT / ".venv" / "bin" / "python"),
+            sys.executable,
             "-m",
             "engine",
             "policy",
