@@ -55,6 +55,43 @@ def _peak_rss_mb() -> float | None:
     return None
 
 
+def _rss_mb(field: str = "VmRSS:") -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return None
+
+
+def _measure_evaluator_memory(pipeline: Any, result: dict[str, Any]) -> None:
+    """Record the memory the evaluator itself adds: the peak RSS during ``evaluate`` (the
+    high-water mark is reset just before it, /proc/self/clear_refs) minus the RSS before it,
+    when the parsed inventory and compiled rules are already loaded."""
+    chooser = pipeline.evaluator
+
+    def evaluator(name: str) -> Any:
+        function = chooser(name)
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            try:
+                Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+            except OSError:  # pragma: no cover - not Linux or not permitted
+                return function(*args, **kwargs)
+            before = _rss_mb()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                peak = _rss_mb("VmHWM:")
+                if before is not None and peak is not None:
+                    result["evaluate_extra_mb"] = round(peak - before, 1)
+
+        return measured
+
+    pipeline.evaluator = evaluator
+
+
 class _Phases:
     """Wall time spent in the pipeline's steps, by wrapping the functions run_check calls."""
 
@@ -125,6 +162,7 @@ def worker(mode: str, inventory: str, rules: str, as_of: str) -> int:
         phases = _Phases()
         if mode == "native":
             phases.install(pipeline)
+        _measure_evaluator_memory(pipeline, result)
         options = pipeline.CheckOptions(
             inventory=(inventory,), policies=(rules,), as_of=dt.date.fromisoformat(as_of), engine=mode
         )
@@ -448,6 +486,15 @@ def main(argv: list[str] | None = None) -> int:
         r = row.get("durable")
         if r and "error" in r:
             say(f"  durable at {row['accounts']:,} accounts: {r['error'][:300]}")
+    say("")
+    say("Memory the evaluator itself adds (peak during evaluate minus RSS before it, MB)")
+    extra_lines = []
+    for row in rows:
+        nat_x = (row.get("native") or {}).get("evaluate_extra_mb")
+        dur_x = (row.get("durable") or {}).get("evaluate_extra_mb")
+        ratio_x = f"{dur_x / max(nat_x, 1.0):.1f}×" if nat_x is not None and dur_x is not None else "—"
+        extra_lines.append([f"{row['accounts']:,}", f"{nat_x}", f"{dur_x}", ratio_x])
+    table(["accounts", "native MB", "durable MB", "durable/native"], extra_lines)
 
     say()
     say(f"Native whole-check phases in s ({args.rules} rules)")
