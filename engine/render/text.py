@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-from engine.assess import Assessment, GateResult
+from engine.assess import Assessment
 from engine.findings import show
 from engine.levels import SEVERITIES
 from engine.plan import NextStep, Step
-from engine.render.common import visible
+from engine.render.common import gate_text, percent, visible
 from engine.report import Report
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -25,10 +25,6 @@ def _paint(text: str, severity: str, color: bool) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-def _percent(ratio: float | None) -> str:
-    return "n/a" if ratio is None else f"{100 * ratio:.0f}%"
 
 
 def _header(report: Report) -> str:
@@ -48,25 +44,6 @@ def _standing(a: Assessment) -> str:
     )
 
 
-def _gate_text(g: GateResult) -> str:
-    if not g.blocking_rules:
-        blocking = "no blocking rules"
-    elif g.blocking_failed:
-        blocking = (
-            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} blocking rules fail: {', '.join(g.blocking_failed)}"
-        )
-    else:
-        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} blocking rules pass"
-    if not g.checks:
-        other = "no other checks"
-    else:
-        other = (
-            f"other checks {g.passed_checks}/{g.checks} pass ({_percent(g.pass_ratio)}, "
-            f"needs {_percent(g.min_pass_ratio)}{f': fix {g.shortfall} more' if g.shortfall else ''})"
-        )
-    return f"{blocking}; {other}"
-
-
 def _ladder(a: Assessment) -> list[str]:
     width = max(len(s.id) for s in a.ladder.stages)
     lines = ["Stage ladder (a stage is reached when its gate and every gate below it are met)"]
@@ -77,7 +54,7 @@ def _ladder(a: Assessment) -> list[str]:
             if on
         ]
         suffix = f"   <- {' and '.join(marks)}" if marks else ""
-        lines.append(f"  [{'x' if g.passed else ' '}] {g.stage:<{width}}  {_gate_text(g)}{suffix}")
+        lines.append(f"  [{'x' if g.passed else ' '}] {g.stage:<{width}}  {gate_text(g)}{suffix}")
     return lines
 
 
@@ -86,7 +63,7 @@ def _levers(a: Assessment) -> list[str]:
     for lv in a.levers:
         stage = lv.stage if lv.stage is not None else "(no checks)"
         lines.append(
-            f"  {lv.lever:<12}{lv.rules:>6}{lv.checks:>8}{lv.failed:>8}{_percent(lv.weighted_pass_ratio):>15}  {stage}"
+            f"  {lv.lever:<12}{lv.rules:>6}{lv.checks:>8}{lv.failed:>8}{percent(lv.weighted_pass_ratio):>15}  {stage}"
         )
     lines.append(("Imbalance: " if a.imbalance.flagged else "Balance: ") + a.imbalance.message)
     return lines
@@ -119,7 +96,7 @@ def _step(step: Step, color: bool) -> list[str]:
     if step.already_met:
         lines = [f"Reach {step.stage}: its gate is already met."]
     else:
-        lines = [f"Reach {step.stage} ({step.title}): {_gate_text(step.gate)}"]
+        lines = [f"Reach {step.stage} ({step.title}): {gate_text(step.gate)}"]
     for group in step.groups:
         lines.append(f"  {group.lever}")
         for item in group.items:
