@@ -1,4 +1,4 @@
-"""Safety of the durable-rules evaluator (engine/durable.py) against durable's measured quirks.
+"""Safety of the durable-rules evaluator (engine/durable/) against durable's measured quirks.
 
 See /work/shared/durable-rules-notes.md: 32-bit fact-id hashes that drop facts silently,
 per-ruleset limits, swallowed action exceptions, state shared between runs, and the
@@ -51,7 +51,7 @@ def test_a_forced_id_collision_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> 
     inv = inventory(accounts({"mfa": True}, {"mfa": False}, {}))
     policies = policy_set(rule("account", {"field": "mfa", "equals": True}))
     ids = {0: COLLIDING[0], 1: COLLIDING[1]}
-    monkeypatch.setattr(durable, "_fact_id", lambda index, attempt: ids.get(index, f"other-{index}"))
+    monkeypatch.setattr(durable.ids, "_fact_id", lambda index, attempt: ids.get(index, f"other-{index}"))
     with pytest.raises(EvaluatorRefused, match=r"acct-528056.*acct-1010190.*lose its findings"):
         durable.evaluate(policies, inv, AS_OF)
 
@@ -59,12 +59,12 @@ def test_a_forced_id_collision_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_colliding_id_is_resalted(monkeypatch: pytest.MonkeyPatch) -> None:
     inv = inventory(accounts({"mfa": True}, {"mfa": False}, {}))
     policies = policy_set(rule("account", {"field": "mfa", "equals": True}))
-    original = durable._fact_id
+    original = durable.ids._fact_id
 
     def first_try_collides(index: int, attempt: int) -> str:
         return COLLIDING[index % 2] if attempt == 0 else original(index, attempt)
 
-    monkeypatch.setattr(durable, "_fact_id", first_try_collides)
+    monkeypatch.setattr(durable.ids, "_fact_id", first_try_collides)
     assert durable.evaluate(policies, inv, AS_OF) == native.evaluate(policies, inv, AS_OF)
 
 
@@ -79,7 +79,7 @@ def test_more_than_32_rules_in_one_scope_are_split_and_all_findings_come_out() -
     policies = policy_set(*rules)
     inv = inventory(accounts(*({"handle": f"h{k}", "status": "active"} for k in range(count))))
 
-    _, chunks = durable._compile_scope("account", policies.rules, [False] * count)
+    _, chunks = durable.rulesets._compile_scope("account", policies.rules, [False] * count)
     assert len(chunks) > 1
     assert all(chunk.text.count('"all":') <= 32 for chunk in chunks)  # rules + trigger
 
@@ -116,7 +116,7 @@ def test_an_exception_while_collecting_results_surfaces(monkeypatch: pytest.Monk
         raise ValueError("raised inside an action")
 
     with monkeypatch.context() as patch:
-        patch.setattr(durable._Run, "record", boom)
+        patch.setattr(durable.session._Run, "record", boom)
         with pytest.raises(ValueError, match="raised inside an action"):
             durable.evaluate(policies, inv, AS_OF)
     # the failed run left nothing behind
@@ -128,13 +128,13 @@ def test_a_run_that_misses_the_trigger_fails_loudly(monkeypatch: pytest.MonkeyPa
     # findings may be missing, and the run must fail rather than report what it has
     inv = inventory(accounts({"mfa": False}))
     policies = policy_set(rule("account", {"field": "mfa", "equals": True}))
-    take = durable._Run.take
+    take = durable.session._Run.take
 
     def drop_trigger(self: object, text: str) -> None:
         if not text.startswith('{"trigger"'):
             take(self, text)
 
-    monkeypatch.setattr(durable._Run, "take", drop_trigger)
+    monkeypatch.setattr(durable.session._Run, "take", drop_trigger)
     with pytest.raises(RuntimeError, match="trigger rule ran 0 time"):
         durable.evaluate(policies, inv, AS_OF)
 
