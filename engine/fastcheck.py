@@ -36,7 +36,7 @@ class _Compiled:
     def bulk(self, schema: dict[str, Any]) -> Callable[[list[Any]], bool] | None:
         key = json.dumps(schema, sort_keys=True)
         if key not in self.bulk_cache:
-            self.bulk_cache[key] = _string_rule(schema, self.defs)
+            self.bulk_cache[key] = _string_rule(schema, self.defs) or _string_list_rule(schema, self.defs)
         return self.bulk_cache[key]
 
     def _used(self, text: str) -> dict[str, Any]:
@@ -117,6 +117,31 @@ def _string_rule(schema: dict[str, Any], defs: dict[str, Any]) -> Callable[[list
     return check
 
 
+_ARRAY_KEYWORDS = {"type", "items", "uniqueItems", "description", "x-references"}
+
+
+def _string_list_rule(schema: dict[str, Any], defs: dict[str, Any]) -> Callable[[list[Any]], bool] | None:
+    """For a list of plain strings (``items`` a plain string schema, optionally unique), the
+    same bulk check over every list at once."""
+    if not set(schema) <= _ARRAY_KEYWORDS or schema.get("type") not in ("array", ["array", "null"]):
+        return None
+    items = _string_rule(schema.get("items", {}), defs)
+    if items is None:
+        return None
+    nullable, unique = schema["type"] != "array", schema.get("uniqueItems") is True
+
+    def check(values: list[Any]) -> bool:
+        lists = [v for v in values if v is not None] if nullable else values
+        if set(map(type, lists)) - {list}:
+            return False
+        elements = list(chain.from_iterable(lists))
+        if set(map(type, elements)) - {str} or not items(list(set(elements))):
+            return False
+        return not unique or all(map(int.__eq__, map(len, map(set, lists)), map(len, lists)))
+
+    return check
+
+
 class _Records:
     """Validates a list of records column by column."""
 
@@ -179,11 +204,12 @@ def _distinct(column: tuple[Any, ...]) -> dict[Any, Any]:
     types = set(map(type, column))
     numeric = bool in types and (int in types or float in types)
     if not numeric and not types & {list, dict}:
-        return {v: v for v in set(column)}
+        values = set(column)
+        return dict(zip(values, values, strict=True))
     if types == {list}:
         inner = set(map(type, chain.from_iterable(column)))
         if not inner & {list, dict} and not (bool in inner and (int in inner or float in inner)):
-            return {tuple(v): v for v in column}
+            return dict(zip(map(tuple, column), column, strict=True))
     return {(v.__class__, _freeze(v)): v for v in column}
 
 

@@ -126,6 +126,8 @@ def _at(inventory: Inventory, kind: str, index: int, subpath: tuple[Any, ...], m
 def _duplicates(inventory: Inventory) -> Iterator[Diagnostic]:
     for collection, items in inventory.collections.items():
         kind = KIND_OF[collection]
+        if len(set(map(methodcaller("get", "id"), items))) == len(items):
+            continue  # the common case, checked at C speed
         seen: dict[Any, int] = {}
         for index, item in enumerate(items):
             ident = item.get("id")
@@ -154,7 +156,7 @@ def _distinct(items: list[Mapping[str, Any]], path: str) -> set[Any]:
     if "." in path:
         return {v for item in items for v in _values(item, path)}
     column = list(map(methodcaller("get", path), items))
-    if any(isinstance(v, list) for v in column):
+    if list in set(map(type, column)):
         return set(chain.from_iterable(v if isinstance(v, list) else (v,) for v in column if v is not None))
     return set(column) - {None}
 

@@ -31,6 +31,9 @@ TRAPS = [
     ("accounts", 0, "admins", [True]),  # list of a bool where strings are required
     ("accounts", 0, "admins", ["a", "a"]),  # uniqueItems
     ("accounts", 0, "admins", [["a"]]),
+    ("accounts", 0, "admins", [""]),  # items have a minimum length
+    ("accounts", 0, "admins", "ann"),  # a string is not a list
+    ("accounts", 0, "admins", ["ann", 3]),
     ("accounts", 0, "status", "actve"),
     ("accounts", 0, "id", None),  # required fields are not nullable
     ("accounts", 0, "id", "has space"),
