@@ -359,8 +359,41 @@ def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
     cond = None
     if "where" in spec:
         cond = parse(spec["where"], Context(ctx.subject, theirs, collection), (*where, "where"))
-    node = ir.Related(collection, tuple(links), cond)
+    joins, cond = _index_joins(cond)
+    node = ir.Related(collection, (*links, *joins), cond)
     return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
+
+
+def _index_joins(
+    cond: ir.Node | None,
+) -> tuple[tuple[tuple[tuple[str, ...], ir.Field], ...], ir.Node | None]:
+    """Move ``where`` equalities between an item field and a subject field into ``on``.
+
+    ``{field: person, equals: {ref: $subject.owner}}`` means exactly what ``on: {person:
+    owner}`` means (both false when either side is missing; equality is on scalars of one
+    type), but ``on`` is answered from a dict index while ``where`` would compare every item
+    with every subject: an author need not know the difference.
+    """
+    if cond is None:
+        return (), None
+    tests = list(cond.items) if isinstance(cond, ir.AllOf) else [cond]
+    joins: list[tuple[tuple[str, ...], ir.Field]] = []
+    rest: list[ir.Node] = []
+    for test in tests:
+        if (
+            isinstance(test, ir.Test)
+            and test.op == "equals"
+            and isinstance(test.left, ir.Field)
+            and test.left.root == "item"
+            and test.left.path
+            and isinstance(test.right, ir.Field)
+            and test.right.root != "item"
+        ):
+            joins.append((test.left.path, test.right))
+        else:
+            rest.append(test)
+    remaining = None if not rest else rest[0] if len(rest) == 1 else ir.AllOf(tuple(rest))
+    return tuple(joins), remaining
 
 
 def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:

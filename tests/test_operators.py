@@ -44,3 +44,28 @@ def test_every_operator_has_a_case() -> None:
     text = "\n".join(p.read_text() for p in CASES_DIR.glob("*.yaml"))
     missing = [op for op in [*FIELD_OPERATORS, "all", "any", "not", "related"] if f"{op}:" not in text]
     assert missing == []
+
+
+def test_where_equality_with_the_subject_becomes_an_index_join() -> None:
+    from engine import ir
+
+    policies = policy_set(
+        rule(
+            "account",
+            {
+                "related": {
+                    "collection": "training",
+                    "where": {
+                        "all": [
+                            {"field": "person", "equals": {"ref": "$subject.owner"}},
+                            {"field": "trained", "gte": 1},
+                        ]
+                    },
+                }
+            },
+        )
+    )
+    related = policies.rules[0].require.left
+    assert isinstance(related, ir.Related)
+    assert related.on == ((("person",), ir.Field("subject", ("owner",))),)
+    assert related.where == ir.Test(ir.Field("item", ("trained",)), "gte", 1)
