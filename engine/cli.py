@@ -10,70 +10,22 @@ import datetime as dt
 import json
 import os
 import sys
-import traceback
-from collections.abc import Callable
 from dataclasses import asdict
-from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from engine import __version__, baseline, pipeline, policies
+from engine.cli_common import EXIT_FINDINGS, EXIT_OK, _colour, _emit, guarded
+from engine.cli_policy import diff, policy
+from engine.cli_reports import trend, verify
 from engine.diagnostics import InputError
-from engine.evaluation import EvaluatorRefused
 from engine.levels import SEVERITIES, at_or_above
 from engine.output import write_atomic
 from engine.packs import describe as describe_origin
 from engine.render import FILE_NAMES, RENDERERS
 from engine.render import text as text_renderer
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-def _fail_input(error: InputError) -> NoReturn:
-    for diagnostic in error.diagnostics:
-        click.echo(diagnostic.format(), err=True)
-    count = len(error.diagnostics)
-    click.echo(f"smgov: {count} input problem{'s' if count != 1 else ''}; nothing was checked", err=True)
-    sys.exit(EXIT_INPUT)
-
-
-def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Bad input -> its diagnostics and exit 2; anything unexpected -> exit 3, no traceback
-    unless SMGOV_DEBUG is set."""
-
-    @wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            _fail_input(exc)
-        except EvaluatorRefused as exc:
-            click.echo(f"smgov: the evaluator refused these policies: {exc}", err=True)
-            click.echo("smgov: run with --engine native (the default)", err=True)
-            sys.exit(EXIT_INPUT)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except Exception as exc:  # the contract: never a traceback, exit 3
-            if os.environ.get("SMGOV_DEBUG"):
-                traceback.print_exc()
-            click.echo(f"smgov: internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("smgov: set SMGOV_DEBUG=1 for details and please report it", err=True)
-            sys.exit(EXIT_INTERNAL)
-
-    return run
-
-
-def _colour(output: str | None) -> bool:
-    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _emit(text: str, output: str | None) -> None:
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
 
 
 def _formats(formats: tuple[str, ...], output: str | None, output_dir: str | None) -> tuple[str, ...]:
@@ -382,63 +334,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     click.echo(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s){packs}")
 
 
-@main.command()
-@click.argument("directory", type=click.Path(file_okay=False))
-@click.option(
-    "--base",
-    type=click.Path(file_okay=False),
-    help="Where relative input paths are looked up (default: the current directory, as when checked).",
-)
-@guarded
-def verify(directory: str, base: str | None) -> None:
-    """Verify an evidence bundle (smgov check --evidence DIR): recompute the sha256 of every
-    input and output in its manifest.json and say what changed. Exit 0 when nothing did,
-    1 when anything did, 2 when DIRECTORY is not a bundle.
-
-    \b
-    Example:
-      smgov verify evidence/2026-10-01
-    """
-    from engine import evidence
-
-    try:
-        result = evidence.verify(directory, base)
-    except evidence.BundleError as exc:
-        click.echo(f"smgov: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
-    for change in result.changes:
-        click.echo(change.describe())
-    m = result.manifest
-    where = f"{directory} (smgov {m['tool']['version']}, as of {m['as_of']})"
-    if result.ok:
-        click.echo(f"ok: {where}: {result.checked} files, none changed")
-        sys.exit(EXIT_OK)
-    click.echo(f"changed: {where}: {len(result.changes)} of {result.checked} files differ from the manifest")
-    sys.exit(EXIT_FINDINGS)
-
-
-@main.command()
-@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["markdown", "html"]), default="markdown", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the trend to this file (atomically).")
-@guarded
-def trend(reports: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """How the organisation's stage, each department's stage and the findings per lever
-    changed across JSON reports kept over time (smgov check --format json), oldest first.
-
-    \b
-    Examples:
-      smgov trend reports/history/*.json
-      smgov trend reports/history/*.json --format html --output trend.html
-    """
-    from engine import trend as trends
-
-    points = trends.load(reports)
-    _emit(trends.render_html(points) if fmt == "html" else trends.render_markdown(points), output)
-
-
-# The policy-author commands live in their own module; registered here so `smgov` has them.
-from engine.cli_policy import diff, policy  # noqa: E402 - needs main and guarded, defined above
-
 main.add_command(policy)
 main.add_command(diff)
+main.add_command(verify)
+main.add_command(trend)

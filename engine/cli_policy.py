@@ -16,7 +16,7 @@ import click
 from engine import diff as diffing
 from engine import impact as impacting
 from engine import pipeline, policies, policydocs, policylint, policytest
-from engine.cli import EXIT_FINDINGS, EXIT_OK, _emit, guarded
+from engine.cli_common import EXIT_FINDINGS, EXIT_OK, _emit, guarded
 from engine.diagnostics import Diagnostic, InputError
 from engine.sources import display
 

@@ -1,0 +1,66 @@
+"""What every smgov command shares: exit codes, the input-error and internal-error handling,
+and writing output (only the CLI modules touch the terminal)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn
+
+import click
+
+from engine.diagnostics import InputError
+from engine.evaluation import EvaluatorRefused
+from engine.output import write_atomic
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _fail_input(error: InputError) -> NoReturn:
+    for diagnostic in error.diagnostics:
+        click.echo(diagnostic.format(), err=True)
+    count = len(error.diagnostics)
+    click.echo(f"smgov: {count} input problem{'s' if count != 1 else ''}; nothing was checked", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Bad input -> its diagnostics and exit 2; anything unexpected -> exit 3, no traceback
+    unless SMGOV_DEBUG is set."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            _fail_input(exc)
+        except EvaluatorRefused as exc:
+            click.echo(f"smgov: the evaluator refused these policies: {exc}", err=True)
+            click.echo("smgov: run with --engine native (the default)", err=True)
+            sys.exit(EXIT_INPUT)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the contract: never a traceback, exit 3
+            if os.environ.get("SMGOV_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"smgov: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("smgov: set SMGOV_DEBUG=1 for details and please report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return run
+
+
+def _colour(output: str | None) -> bool:
+    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
