@@ -13,7 +13,6 @@ from typing import Any
 
 from engine import ir
 from engine.inventory import Inventory
-from engine.levels import KIND_OF
 
 Env = tuple[Any, Any]  # (subject, current item)
 
@@ -188,7 +187,3 @@ def holds(node: ir.Node, env: Env, scope: Scope) -> bool:
     if isinstance(node, ir.Not):
         return not holds(node.item, env, scope)
     raise TypeError(f"unknown node {node!r}")  # pragma: no cover
-
-
-def collection_kind(collection: str) -> str:
-    return KIND_OF[collection]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 Path = tuple[str | int, ...]
@@ -136,9 +136,6 @@ class JsonOffsets:
         line, col = table.locate(path[2:])
         # marks inside the item are relative to its first character
         return (base[0] + line - 1, col + base[1] - 1 if line == 1 else col)
-
-    def locate_many(self, paths: Iterable[Path]) -> list[Mark]:
-        return [self.locate(p) for p in paths]
 
     def _item_marks(self, key: str, index: int, start: int, end: int) -> MarkTable | None:
         cached = (key, index)
