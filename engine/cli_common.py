@@ -62,5 +62,3 @@ def _emit(text: str, output: str | None) -> None:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
-
-

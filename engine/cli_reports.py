@@ -62,5 +62,3 @@ def trend(reports: tuple[str, ...], fmt: str, output: str | None) -> None:
 
     points = trends.load(reports)
     _emit(trends.render_html(points) if fmt == "html" else trends.render_markdown(points), output)
-
-

@@ -170,9 +170,7 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
     rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
     packs = {Path(p.directory).resolve() for p in expansion.packs}
     # a pack may only override what it extends: no rule files of its own is fine
-    rule_paths = [
-        p for p in rule_paths if Path(p).resolve() not in packs or discover([p], "policy", skip_non_rules)[0]
-    ]
+    rule_paths = [p for p in rule_paths if Path(p).resolve() not in packs or discover([p], "policy", skip_non_rules)[0]]
     files, found = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
     problems.extend(found)
     sources, read_problems = read_all(files)

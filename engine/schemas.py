@@ -1,7 +1,8 @@
 """The JSON Schemas every file format is checked against, and schema validation (layer 2).
 
-A valid document passes a compiled fast check (fastjsonschema); only when that fails does
-jsonschema walk the document to report every problem with its path.
+A bulk document (an inventory) first gets the typed check of ``engine.typedcheck``, run by
+msgspec at C speed; only when that says no does jsonschema, the reference, walk the document
+to decide and report every problem with its path.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 import jsonschema
 
 from engine.diagnostics import Diagnostic, dotted
-from engine.fastcheck import ColumnarValidator
 from engine.sources import Source
+from engine.typedcheck import TypedValidator, Unsupported
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -36,8 +37,19 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _fast(name: str) -> ColumnarValidator:
-    return ColumnarValidator(load_schema(name))
+def fast_check(name: str) -> TypedValidator | None:
+    """The typed fast check of a bulk format (None when its schema cannot be translated
+    exactly: then jsonschema alone decides; tests/test_fast_schema_check.py keeps the
+    inventory schema translatable)."""
+    try:
+        return TypedValidator(load_schema(name))
+    except Unsupported:
+        return None
+
+
+def _passes_fast_check(name: str, data: Any) -> bool:
+    check = fast_check(name) if name in BULK else None
+    return check is not None and check(data)
 
 
 @cache
@@ -48,16 +60,14 @@ def _full(name: str) -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-#: Formats that arrive in bulk and get the columnar fast check; small ones (policies, waivers)
-#: go straight to jsonschema, which is quicker to set up than compiling validators.
+#: Formats that arrive in bulk and get the typed fast check; small ones (policies, waivers)
+#: go straight to jsonschema.
 BULK = frozenset({"inventory"})
 
 
 def is_valid(name: str, data: Any) -> bool:
     """True only when ``data`` is valid (jsonschema is the reference)."""
-    if name in BULK:
-        return _fast(name)(data)
-    return bool(_full(name).is_valid(data))
+    return _passes_fast_check(name, data) or bool(_full(name).is_valid(data))
 
 
 def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
@@ -96,7 +106,7 @@ def _describe(error: jsonschema.ValidationError) -> tuple[tuple[Any, ...], str]:
 def problems(name: str, source: Source, data: Any = None, prefix: tuple[Any, ...] = ()) -> list[Diagnostic]:
     """Every schema problem of ``source`` (or of ``data`` found at ``prefix`` inside it)."""
     document = source.data if data is None else data
-    if is_valid(name, document):
+    if _passes_fast_check(name, document):
         return []
     found: list[Diagnostic] = []
     for error in _full(name).iter_errors(document):

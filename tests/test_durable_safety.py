@@ -31,6 +31,7 @@ def accounts(*rows: dict) -> dict:
 
 # -- fact identity --------------------------------------------------------------------------
 
+
 def test_fnv1a32_is_the_hash_of_durables_core() -> None:
     # constants of durable's rete.c / state.h, computed by its fnv1Hash32
     assert durable.fnv1a32("id") == 926444256
@@ -70,6 +71,7 @@ def test_a_colliding_id_is_resalted(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- limits ---------------------------------------------------------------------------------
 
+
 def test_more_than_32_rules_in_one_scope_are_split_and_all_findings_come_out() -> None:
     count = 45
     rules = []
@@ -97,6 +99,7 @@ def test_a_wide_condition_is_split_to_fit_durables_stack() -> None:
 
 
 # -- isolation and errors -----------------------------------------------------------------------
+
 
 def test_two_calls_in_one_process_give_identical_results() -> None:
     policies = load([ROOT / "policies" / "baseline"])
@@ -144,21 +147,24 @@ def test_a_run_that_misses_the_trigger_fails_loudly(monkeypatch: pytest.MonkeyPa
 MFA = accounts({"mfa": True}, {"mfa": False}, {}, {"mfa": None})  # a0 true, a1 false, a2 absent, a3 null
 
 
-@pytest.mark.parametrize(("require", "fails"), [
-    ({"field": "mfa", "exists": True}, ["a2", "a3"]),
-    ({"field": "mfa", "exists": False}, ["a0", "a1"]),
-    ({"not": {"field": "mfa", "exists": True}}, ["a0", "a1"]),
-    ({"field": "mfa", "equals": True}, ["a1", "a2", "a3"]),
-    ({"field": "mfa", "equals": False}, ["a0", "a2", "a3"]),
-    ({"field": "mfa", "not_equals": True}, ["a0", "a2", "a3"]),   # false on missing and null
-    ({"not": {"field": "mfa", "equals": True}}, ["a0"]),           # true on missing and null
-    ({"not": {"field": "mfa", "not_equals": True}}, ["a1"]),
-    ({"not": {"not": {"field": "mfa", "equals": True}}}, ["a1", "a2", "a3"]),
-    ({"any": [{"field": "mfa", "equals": True}, {"not": {"field": "mfa", "exists": True}}]}, ["a1"]),
-    ({"not": {"all": [{"field": "mfa", "exists": True}, {"field": "mfa", "not_equals": False}]}}, ["a0"]),
-    ({"field": "mfa", "one_of": [True]}, ["a1", "a2", "a3"]),
-    ({"not": {"field": "mfa", "one_of": [False]}}, ["a1"]),
-])
+@pytest.mark.parametrize(
+    ("require", "fails"),
+    [
+        ({"field": "mfa", "exists": True}, ["a2", "a3"]),
+        ({"field": "mfa", "exists": False}, ["a0", "a1"]),
+        ({"not": {"field": "mfa", "exists": True}}, ["a0", "a1"]),
+        ({"field": "mfa", "equals": True}, ["a1", "a2", "a3"]),
+        ({"field": "mfa", "equals": False}, ["a0", "a2", "a3"]),
+        ({"field": "mfa", "not_equals": True}, ["a0", "a2", "a3"]),  # false on missing and null
+        ({"not": {"field": "mfa", "equals": True}}, ["a0"]),  # true on missing and null
+        ({"not": {"field": "mfa", "not_equals": True}}, ["a1"]),
+        ({"not": {"not": {"field": "mfa", "equals": True}}}, ["a1", "a2", "a3"]),
+        ({"any": [{"field": "mfa", "equals": True}, {"not": {"field": "mfa", "exists": True}}]}, ["a1"]),
+        ({"not": {"all": [{"field": "mfa", "exists": True}, {"field": "mfa", "not_equals": False}]}}, ["a0"]),
+        ({"field": "mfa", "one_of": [True]}, ["a1", "a2", "a3"]),
+        ({"not": {"field": "mfa", "one_of": [False]}}, ["a1"]),
+    ],
+)
 def test_missing_null_and_false(require: dict, fails: list[str]) -> None:
     policies = policy_set(rule("account", require))
     inv = inventory(MFA)
@@ -194,8 +200,12 @@ def test_strings_are_compared_exactly() -> None:
 def test_numbers_durable_would_misread() -> None:
     # durable's JSON reader takes 1e-05 as 1 (and loses the rest of a batch); 2.0 == 2
     values = [1e-05, 1.1e-05, 9e-06, 1e16, 2, 2.0, 0.8, 4 / 5, 0.1 + 0.2, -0.0, 0]
-    inv = inventory({"metrics": [{"id": f"m{k}", "name": "n", "target": v, "benchmark": 2}
-                                 for k, v in enumerate(values)] + [{"id": "none", "name": "n"}]})
+    inv = inventory(
+        {
+            "metrics": [{"id": f"m{k}", "name": "n", "target": v, "benchmark": 2} for k, v in enumerate(values)]
+            + [{"id": "none", "name": "n"}]
+        }
+    )
     for bound in (1e-05, 2, 0.3, 1e16):
         policies = policy_set(
             rule("metric", {"field": "target", "gte": bound}),
@@ -211,8 +221,7 @@ def test_a_type_mismatch_is_refused_not_coerced() -> None:
     # the policy compiler rejects this; built by hand, native says True == 1, durable-rules
     # would compare "bt" with 1 as text: the durable evaluator refuses instead of differing
     policies = policy_set(rule("account", {"field": "mfa", "equals": True}))
-    bad = dataclasses.replace(policies.rules[0],
-                              require=ir.Test(ir.Field("subject", ("mfa",)), "equals", 1))
+    bad = dataclasses.replace(policies.rules[0], require=ir.Test(ir.Field("subject", ("mfa",)), "equals", 1))
     policies = dataclasses.replace(policies, rules=(bad,))
     with pytest.raises(EvaluatorRefused, match="T-001"):
         durable.evaluate(policies, inventory(MFA), AS_OF)

@@ -1,5 +1,6 @@
-"""The columnar fast check must never call a document valid that jsonschema rejects (and should
-agree on valid ones too). Checked on hand-picked traps and on seeded random mutations."""
+"""The typed fast check (msgspec) must never call a document valid that jsonschema rejects, and
+should agree on valid ones too, or bulk inventories lose their fast path. Checked on hand-picked
+traps, on seeded random mutations, and on the edges where the two could differ."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import pytest
 
 from engine import schemas
 from engine.schemas import load_schema
+from engine.typedcheck import TypedValidator, Unsupported
 from tests.helpers import ROOT
+
+
+def fast(document: dict) -> bool:
+    check = schemas.fast_check("inventory")
+    assert check is not None, "the inventory schema must translate to the typed fast check"
+    return check(document)
 
 
 def _example() -> dict:
@@ -51,27 +59,28 @@ def test_traps_are_rejected(collection: str, index: int, key: str, value: object
     document = copy.deepcopy(_example())
     document[collection][index][key] = value
     assert _reference(document) is False
+    assert fast(document) is False
     assert schemas.is_valid("inventory", document) is False
 
 
 def test_missing_required_and_wrong_containers() -> None:
     document = copy.deepcopy(_example())
     del document["accounts"][3]["platform"]
-    assert schemas.is_valid("inventory", document) is False
+    assert fast(document) is False and schemas.is_valid("inventory", document) is False
     document = copy.deepcopy(_example())
     document["accounts"][2] = ["not", "a", "record"]
-    assert schemas.is_valid("inventory", document) is False
+    assert fast(document) is False and schemas.is_valid("inventory", document) is False
     document = copy.deepcopy(_example())
     document["accounts"] = {"id": "x"}
-    assert schemas.is_valid("inventory", document) is False
+    assert fast(document) is False and schemas.is_valid("inventory", document) is False
 
 
 def test_valid_documents_pass() -> None:
     document = _example()
-    assert _reference(document) and schemas.is_valid("inventory", document)
+    assert _reference(document) and fast(document)
     document = copy.deepcopy(document)
     document["accounts"][0]["mfa"] = None  # null is the same as absent on optional fields
-    assert _reference(document) and schemas.is_valid("inventory", document)
+    assert _reference(document) and fast(document)
 
 
 VALUES = [
@@ -107,17 +116,80 @@ def test_random_mutations_agree_with_jsonschema(seed: int) -> None:
         item = rng.choice(document[collection])
         key = rng.choice([*item, "unknown_key"])
         item[key] = copy.deepcopy(rng.choice(VALUES))
-    assert schemas.is_valid("inventory", document) == _reference(document)
+    assert fast(document) == _reference(document)
 
 
 @pytest.mark.parametrize(("index", "key", "value"), [(150, "trained", True), (7, "trained", -3), (199, "id", "x y")])
-def test_uniform_collections_take_the_grouped_path_and_still_reject(index: int, key: str, value: object) -> None:
+def test_one_bad_item_among_many_is_found(index: int, key: str, value: object) -> None:
     document = {
         "organisation": {"name": "Uniform"},
         "departments": [{"id": "d1", "name": "D"}],
         "training": [{"id": f"t{i}", "topic": "basics", "department": "d1", "trained": i} for i in range(200)],
     }
-    assert schemas.is_valid("inventory", document) and _reference(document)
+    assert fast(document) and _reference(document)
     document["training"][index][key] = value
-    assert schemas.is_valid("inventory", document) is False
+    assert fast(document) is False
     assert _reference(document) is False
+
+
+EDGES = [
+    # (where, value, valid for jsonschema): the places msgspec and JSON Schema could part ways
+    (("organisation", "employees"), 1.0, True),  # an integer to JSON Schema; msgspec is stricter
+    (("organisation", "employees"), 10**30, True),
+    (("organisation", "employees"), True, False),
+    (("organisation", "name"), "é", True),  # minLength counts characters, not bytes
+    (("organisation", "name"), "", False),
+    (("organisation", "id"), "x\n", True),  # Python's $ matches before a final newline
+    (("organisation", "id"), "x\ny", False),
+    (("version",), 1, True),
+    (("version",), 1.0, True),
+    (("version",), True, False),
+    (("version",), 2, False),
+    (("governance", "long_term_plan_years"), 2.5, True),
+    (("governance", "long_term_plan_years"), -0.5, False),
+    (("governance", "centre_of_excellence", "departments"), ["d", "d"], False),  # uniqueItems, nested
+    (("governance", "centre_of_excellence", "departments"), ["d", "e"], True),
+    (("governance", "centre_of_excellence", "departments"), ["d e"], False),  # pattern, nested
+    (("governance", "centre_of_excellence", "budgt"), True, False),  # unknown key, nested
+    (("governance", "centre_of_excellence"), None, True),
+    (("governance", "centre_of_excellence"), [], False),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "valid"), EDGES)
+def test_edges_never_pass_the_fast_check_when_invalid(where: tuple[str, ...], value: object, valid: bool) -> None:
+    document = copy.deepcopy(_example())
+    target = document
+    for key in where[:-1]:
+        if not isinstance(target.get(key), dict):
+            target[key] = {}
+        target = target[key]
+    target[where[-1]] = value
+    assert _reference(document) is valid
+    if fast(document):
+        assert valid, "the fast check accepted what jsonschema rejects"
+    assert schemas.is_valid("inventory", document) is valid  # either way, the answer is jsonschema's
+
+
+def test_alarm_thresholds_take_numbers_or_strings() -> None:
+    document = copy.deepcopy(_example())
+    document.setdefault("alarms", [])
+    base = {"id": "al-x", "metric": document["metrics"][0]["id"]}
+    for threshold, valid in [(3, True), (2.5, True), ("high", True), (None, True), (True, False), ([], False)]:
+        document["alarms"] = [{**base, "threshold": threshold}]
+        assert _reference(document) is valid
+        assert fast(document) is valid
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"type": "string"}}},  # open record: extra keys allowed
+        {"type": "object", "additionalProperties": False, "properties": {"a": {"oneOf": [{"type": "string"}]}}},
+        {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string", "format": "email"}}},
+        {"type": "object", "additionalProperties": False, "properties": {"a": {"enum": [1.5]}}},
+    ],
+)
+def test_what_cannot_be_translated_exactly_is_refused(schema: dict) -> None:
+    with pytest.raises(Unsupported):
+        TypedValidator(schema)

@@ -1,0 +1,248 @@
+"""A yes/no schema check at C speed: the JSON Schema translated into msgspec types.
+
+An inventory holds hundreds of thousands of records of a few fixed shapes. Walking them in
+Python costs seconds; ``msgspec.convert`` checks the same records against typed structs in
+C, in a fraction of the time a parse takes. The types are generated from the JSON Schema,
+which stays the one definition of the format:
+
+- an object with ``properties`` and ``additionalProperties: false`` becomes a struct that
+  forbids unknown fields, ``required`` fields have no default;
+- ``type`` (or a list of types), ``enum``, ``const``, ``anyOf``, ``$ref``, ``items``,
+  ``pattern``, ``minLength``, ``maxLength`` and ``minimum`` become the matching types and
+  constraints; ``uniqueItems`` is checked afterwards on the few paths that carry it.
+
+Only a "valid" answer is used. msgspec may be stricter than JSON Schema at the edges (``1.0``
+is an integer to JSON Schema, not to msgspec), never looser: any "no" sends the document to
+jsonschema, the reference, which decides and reports every problem with its path. A schema
+keyword this translation does not know raises :class:`Unsupported` when the checker is
+built, so a schema change can never make the fast check silently accept more.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import chain
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+
+_IGNORED = {"description", "title", "x-references", "$schema", "$id", "$defs", "examples"}
+_STRING = {"minLength": "min_length", "maxLength": "max_length"}
+_NUMBER = {"minimum": "ge"}
+_KNOWN = {*_IGNORED, *_STRING, *_NUMBER, "pattern", "type", "enum", "const", "anyOf", "$ref", "items"}
+_KNOWN |= {"uniqueItems", "properties", "required", "additionalProperties"}
+
+Step = str  # a property name, or "*" for every item of an array
+Path = tuple[Step, ...]
+Check = tuple[Path, str, Any]  # (where, "pattern" or "unique", the pattern)
+
+
+class Unsupported(ValueError):
+    """The schema uses something this translation cannot express exactly."""
+
+
+class _Translator:
+    """Builds the msgspec type of a schema, and the checks left for afterwards: per path, a
+    ``pattern`` (checked once per distinct value) or ``uniqueItems``."""
+
+    def __init__(self, root: dict[str, Any]) -> None:
+        self.root = root
+        self.structs: dict[str, tuple[Any, tuple[Check, ...]]] = {}  # $ref -> (struct, its checks)
+        self.checks: list[Check] = []
+
+    def resolve(self, schema: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        ref = schema.get("$ref")
+        if ref is None:
+            return schema, None
+        if set(schema) - _IGNORED - {"$ref"} or not ref.startswith("#/"):
+            raise Unsupported(f"$ref beside other keywords, or not local: {schema}")
+        target: Any = self.root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return target, ref
+
+    def type_of(self, schema: Any, path: Path) -> Any:
+        if schema is True or schema == {}:
+            return Any
+        if not isinstance(schema, dict):
+            raise Unsupported(f"schema {schema!r} at {_where(path)}")
+        schema, ref = self.resolve(schema)
+        unknown = set(schema) - _KNOWN
+        if unknown:
+            raise Unsupported(f"keyword(s) {sorted(unknown)} at {_where(path)}")
+        if "anyOf" in schema:
+            if set(schema) - _IGNORED - {"anyOf"}:
+                raise Unsupported(f"anyOf beside other keywords at {_where(path)}")
+            return _union([self.type_of(branch, path) for branch in schema["anyOf"]])
+        if "const" in schema:
+            return self._literal([schema["const"]], schema, path)
+        if "enum" in schema:
+            return self._literal(schema["enum"], schema, path)
+        kinds = schema.get("type")
+        if kinds is None:
+            raise Unsupported(f"no type at {_where(path)}")
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        return _union([self._one(kind, schema, path, ref) for kind in kinds])
+
+    def _literal(self, values: list[Any], schema: dict[str, Any], path: Path) -> Any:
+        """enum/const: only strings, integers and null, each at most as wide as ``type``."""
+        allowed = schema.get("type")
+        allowed = None if allowed is None else {allowed} if isinstance(allowed, str) else set(allowed)
+        if set(schema) - _IGNORED - {"enum", "const", "type"}:
+            raise Unsupported(f"enum/const with other constraints at {_where(path)}")
+        literals: list[Any] = []
+        nullable = False
+        for value in values:
+            kind = {str: "string", int: "integer", type(None): "null"}.get(type(value))
+            if kind is None:
+                raise Unsupported(f"enum/const value {value!r} at {_where(path)}")
+            if allowed is not None and kind not in allowed and not (kind == "integer" and "number" in allowed):
+                continue  # the value can never pass the type check, so it is not allowed
+            if value is None:
+                nullable = True
+            else:
+                literals.append(value)
+        options = [Literal[tuple(literals)]] if literals else []  # type: ignore[valid-type]
+        return _union([*options, *([None] if nullable else [])])
+
+    def _one(self, kind: str, schema: dict[str, Any], path: Path, ref: str | None) -> Any:
+        if kind == "null":
+            return None
+        if kind == "boolean":
+            return bool
+        if kind == "string":
+            if "pattern" in schema:
+                self.checks.append((path, "pattern", schema["pattern"]))
+            return _constrained(str, schema, _STRING)
+        if kind == "integer":
+            return _constrained(int, schema, _NUMBER)
+        if kind == "number":
+            return Union[_constrained(int, schema, _NUMBER), _constrained(float, schema, _NUMBER)]  # noqa: UP007
+        if kind == "array":
+            if schema.get("uniqueItems") is True:
+                self.checks.append((path, "unique", None))
+            return list[self.type_of(schema.get("items", {}), (*path, "*"))]  # type: ignore[misc]
+        if kind == "object":
+            return self._struct(schema, path, ref)
+        raise Unsupported(f"type {kind!r} at {_where(path)}")
+
+    def _struct(self, schema: dict[str, Any], path: Path, ref: str | None) -> Any:
+        if schema.get("additionalProperties") is not False or "properties" not in schema:
+            raise Unsupported(f"an object that is not a closed record at {_where(path)}")
+        if ref is not None and ref in self.structs:
+            # the same definition reached by another path: its checks apply there too
+            struct, checks = self.structs[ref]
+            self.checks.extend(((*path, *tail), kind, arg) for tail, kind, arg in checks)
+            return struct
+        before = len(self.checks)
+        required = set(schema.get("required", ()))
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        rename: dict[str, str] = {}
+        for number, (name, sub) in enumerate(schema["properties"].items()):
+            attribute = f"f{number}"
+            rename[attribute] = name
+            kind = self.type_of(sub, (*path, name))
+            fields.append((attribute, kind) if name in required else (attribute, kind, None))
+        fields.sort(key=len)  # fields without a default come first
+        struct = msgspec.defstruct("Record", fields, rename=rename, forbid_unknown_fields=True)
+        if ref is not None:
+            tails = tuple((p[len(path) :], kind, arg) for p, kind, arg in self.checks[before:])
+            self.structs[ref] = (struct, tails)
+        return struct
+
+
+def _where(path: Path) -> str:
+    return "/".join(path) or "the top"
+
+
+def _constrained(base: type, schema: dict[str, Any], keywords: dict[str, str]) -> Any:
+    meta = {keywords[k]: v for k, v in schema.items() if k in keywords}
+    return Annotated[base, msgspec.Meta(**meta)] if meta else base
+
+
+def _union(options: list[Any]) -> Any:
+    if not options:
+        raise Unsupported("a schema that allows nothing")
+    unique: list[Any] = []
+    for option in options:
+        if option not in unique:
+            unique.append(option)
+    return unique[0] if len(unique) == 1 else Union[tuple(unique)]  # noqa: UP007
+
+
+def _values_at(document: Any, path: Path, known: dict[Path, list[Any]]) -> list[Any]:
+    """Every value at ``path``, absent and null ones left out (``known`` keeps the values at
+    each prefix already walked). Run only after the typed check passed, so each step meets
+    the container type the schema says."""
+    if path in known:
+        return known[path]
+    if not path:
+        values = [document]
+    else:
+        parent = _values_at(document, path[:-1], known)
+        step = path[-1]
+        if step == "*":
+            values = [v for v in chain.from_iterable(parent) if v is not None]
+        else:
+            values = [v for item in parent if (v := item.get(step)) is not None]
+    known[path] = values
+    return values
+
+
+def _matches(pattern: str, values: list[Any]) -> bool:
+    """Every string among ``values`` matches ``pattern`` (JSON Schema: an unanchored search).
+
+    References and dates repeat, so each distinct value is tested once; ids do not, and a
+    sample says so before a set of them is built for nothing."""
+    search = re.compile(pattern).search
+    sample = values[:512]
+    if len(set(sample)) * 2 < len(sample):
+        values = list(set(values))
+    strings = [v for v in values if v.__class__ is str]
+    return all(map(search, strings))
+
+
+def _all_unique(lists: list[Any]) -> bool:
+    """No list has two equal items (as JSON Schema counts: ``1 == 1.0``).
+
+    Python also counts ``True == 1``, which JSON Schema does not: that only makes this check
+    stricter, and a stricter "no" is settled by jsonschema.
+    """
+    for items in lists:
+        try:
+            if len(set(items)) != len(items):
+                return False
+        except TypeError:
+            frozen = [msgspec.json.encode(item, order="sorted") for item in items]
+            if len(set(frozen)) != len(frozen):
+                return False
+    return True
+
+
+class TypedValidator:
+    """``validator(document) -> bool`` for a schema of closed records."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        translator = _Translator(schema)
+        self.type = translator.type_of(schema, ())
+        self.checks: tuple[Check, ...] = tuple(dict.fromkeys(translator.checks))
+        try:
+            msgspec.convert({}, self.type)
+        except msgspec.ValidationError:
+            pass
+        except TypeError as exc:  # msgspec cannot build a checker for these types
+            raise Unsupported(str(exc)) from exc
+
+    def __call__(self, document: Any) -> bool:
+        try:
+            msgspec.convert(document, self.type)
+        except msgspec.ValidationError:
+            return False
+        known: dict[Path, list[Any]] = {}
+        for path, kind, pattern in self.checks:
+            values = _values_at(document, path, known)
+            if kind == "pattern" and not _matches(pattern, values):
+                return False
+            if kind == "unique" and not _all_unique(values):
+                return False
+        return True
