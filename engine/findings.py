@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from engine import derive, ir
+from engine import derive, ir, native
 from engine.evaluation import RuleResult
 from engine.inventory import Inventory
 from engine.levels import DEPARTMENT_FIELD, LEVERS, SEVERITY_RANK
@@ -120,11 +120,27 @@ def _template(template: str) -> tuple[str | tuple[str, tuple[str, ...]], ...]:
 
 def render_message(template: str, subject: Any, scope: derive.Scope) -> str:
     """Fill ``{path}`` placeholders from the subject (no expressions, no code)."""
-    roots = {"": subject, "$subject": subject, "$organisation": scope.organisation, "$governance": scope.governance}
-    out = []
+    return message_renderer(template, scope)(subject)
+
+
+def message_renderer(template: str, scope: derive.Scope) -> Callable[[Any], str]:
+    """``render(subject) -> str`` for one template, compiled once into a single expression.
+
+    Literal text enters the generated code only through ``repr``; placeholders only as paths
+    read with ``dict.get``: a template can never run code."""
+    terms = []
     for part in _template(template):
-        out.append(part if isinstance(part, str) else show(derive.get(roots[part[0]], part[1])))
-    return "".join(out)
+        if isinstance(part, str):
+            terms.append(repr(part))
+            continue
+        root, path = part
+        base = {"$organisation": "ORG", "$governance": "GOV"}.get(root, "s")
+        read = f"{base}.get({path[0]!r})" if len(path) == 1 else f"_get({base}, {path!r})"
+        terms.append(f"(_v if (_v := {read}).__class__ is str else show(_v))")
+    source = f"def render(s):\n    return {' + '.join(terms) or repr('')}\n"
+    namespace = {"ORG": scope.organisation, "GOV": scope.governance, "_get": derive.get, "show": show}
+    exec(compile(source, "<smgov message>", "exec"), namespace)
+    return namespace["render"]  # type: ignore[no-any-return]
 
 
 def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ...]:
@@ -186,9 +202,14 @@ def build(
 def _findings_of(
     rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope
 ) -> Iterator[Finding]:
+    if not result.failed:
+        return
     organisation = rule.scope == "organisation"
     items = [inventory.organisation_subject()] if organisation else inventory.items(rule.scope)
     operands = evidence_operands(rule)
+    labels = [label for label, _ in operands]
+    values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
+    message_of = message_renderer(rule.message, scope)
     for index in result.failed:
         subject = items[index]
         subject_id = inventory.organisation_id if organisation else str(subject.get("id"))
@@ -201,8 +222,8 @@ def _findings_of(
             subject_kind=rule.scope,
             subject_id=subject_id,
             departments=departments_of(rule.scope, subject),
-            message=render_message(rule.message, subject, scope),
-            evidence=evidence(operands, subject, scope),
+            message=message_of(subject),
+            evidence=tuple(map(Evidence, labels, values_of(subject))),
             location=_location(rule, inventory, index),
             remediation=rule.remediation,
             references=rule.references,

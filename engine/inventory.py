@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from functools import cached_property
 from itertools import chain
 from operator import methodcaller
 from typing import Any
@@ -48,6 +49,10 @@ class Inventory:
     def items(self, kind: str) -> list[dict[str, Any]]:
         return self.collections.get(COLLECTION_OF[kind], [])
 
+    @cached_property
+    def _segment_starts(self) -> dict[str, list[int]]:
+        return {collection: [s[0] for s in segs] for collection, segs in self.segments.items()}
+
     def origin(self, kind: str, index: int, subpath: tuple[Any, ...] = ()) -> tuple[str, int, int]:
         """File, line and column of item ``index`` of ``kind`` (or of a field inside it)."""
         if kind == "organisation":
@@ -60,7 +65,7 @@ class Inventory:
             return source.path, line, col
         collection = COLLECTION_OF[kind]
         segs = self.segments[collection]
-        seg = segs[bisect_right([s[0] for s in segs], index) - 1]
+        seg = segs[bisect_right(self._segment_starts[collection], index) - 1]
         source = self.sources[seg[1]]
         line, col = source.positions.locate((collection, index - seg[0] + seg[2], *subpath))
         return source.path, line, col

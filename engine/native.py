@@ -135,9 +135,8 @@ def _get(data: Any, path: tuple[str, ...]) -> Any:
     return data
 
 
-def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any], list[tuple[str, tuple[tuple[str, ...], ...]]]]:
-    """Source of ``check(items, F, S)`` for rules of one scope, and its constants."""
-    gen = _Gen()
+def generate(gen: _Gen, rules: list[ir.CompiledRule]) -> str:
+    """Source of ``check(items, F, S)`` for the rules of one scope (``gen`` collects constants and indexes)."""
     lines = ["def check(items, F, S):"]
     lines.append("    for i, s in enumerate(items):")
     for number, rule in enumerate(rules):
@@ -150,7 +149,7 @@ def generate(rules: list[ir.CompiledRule]) -> tuple[str, list[Any], list[tuple[s
             lines.append(f"            if not {require}: F[{number}].append(i)")
     if not rules:
         lines.append("        pass")
-    return "\n".join(lines) + "\n", gen.constants, gen.tables
+    return "\n".join(lines) + "\n"
 
 
 class _Days(dict[Any, Any]):
@@ -165,19 +164,34 @@ class _Days(dict[Any, Any]):
         return days
 
 
-def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
-    source, constants, tables = generate(rules)
-    namespace: dict[str, Any] = {
-        "K": constants,
-        "T": [scope.index(*spec) for spec in tables],
+def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
+    return {
+        "K": gen.constants,
+        "T": [scope.index(*spec) for spec in gen.tables],
         "_get": _get,
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),
         "ALL": scope.inventory.collections,
     }
+
+
+def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
+    gen = _Gen()
+    source = generate(gen, rules)
+    namespace = _namespace(gen, scope)
     exec(compile(source, "<smgov native rules>", "exec"), namespace)
     return namespace["check"]
+
+
+def compile_operands(operands: tuple[ir.Operand, ...], scope: Scope) -> Callable[[Any], tuple[Any, ...]]:
+    """``values(subject)``: the operands' values for one subject, as ``derive.value`` gives them
+    (the findings step reads a failed subject's evidence through this, at generated-code speed)."""
+    gen = _Gen()
+    values = "".join(f"{gen.value(operand, 'None')}, " for operand in operands)
+    namespace = _namespace(gen, scope)
+    exec(compile(f"def values(s):\n    return ({values})\n", "<smgov native operands>", "exec"), namespace)
+    return namespace["values"]
 
 
 def evaluate(

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner, Result
 
-from engine import derive, ir, pipeline
+from engine import derive, ir, native, pipeline
 from engine.cli import main
 from engine.evaluation import RuleResult
 from engine.inventory import Inventory, build
@@ -86,7 +86,24 @@ def all_engines_agree(policies: PolicySet, inv: Inventory, as_of: dt.date) -> tu
     for engine in EVALUATORS:
         got = evaluate(engine, policies, inv, as_of)
         assert got == expected, f"{engine} disagrees with the reference semantics"
+    compiled_operands_agree(policies, inv, as_of)
     return expected
+
+
+def compiled_operands_agree(policies: PolicySet, inv: Inventory, as_of: dt.date) -> None:
+    """Every operand a rule reads (the evidence of its findings) has the same value through the
+    generated code of engine.native as through the reference interpreter, on every subject."""
+    scope = derive.Scope(inv, as_of)
+    for r in policies.rules:
+        nodes = [*ir.walk(r.when), *ir.walk(r.require)]
+        operands = tuple(
+            n for n in nodes if isinstance(n, ir.DERIVED_TYPES) or (isinstance(n, ir.Field) and n.root != "item")
+        )
+        values_of = native.compile_operands(operands, scope)
+        items = [inv.organisation_subject()] if r.scope == "organisation" else inv.items(r.scope)
+        for subject in items:
+            expected = tuple(derive.value(o, (subject, None), scope) for o in operands)
+            assert values_of(subject) == expected, f"{r.id}: generated operand values differ on {subject.get('id')}"
 
 
 def cli(*args: str) -> Result:
