@@ -1,8 +1,10 @@
 """Read JSON on the fast path, remembering where each top-level value starts and ends.
 
-The top-level object is walked by hand and each of its values (a whole collection at once) is
-decoded by the C scanner, so reading costs what ``json.loads`` costs. Where each item of a
-collection is gets worked out only when a finding or an error asks (``engine.positions``).
+msgspec splits the top-level object into raw values and decodes each (a whole collection at
+once) in C, faster than ``json.loads``; anything unusual (malformed JSON, a duplicate key, a
+number msgspec refuses) goes to an exact walk by hand with the standard library's scanner,
+which also gives the error's position. Where each item of a collection is gets worked out
+only when a finding or an error asks (``engine.positions``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+import msgspec
 
 from engine.diagnostics import Diagnostic
 from engine.positions import JsonOffsets, LineIndex
@@ -116,10 +120,79 @@ def _walk(text: str) -> tuple[Any, JsonOffsets]:
     return data, JsonOffsets(text, data, keys, spans, compose_marks, walk_array)
 
 
-def parse_json(text: str, file: str) -> tuple[Any, JsonOffsets] | Diagnostic:
-    """Parse one JSON document; a problem comes back as a Diagnostic, never an exception."""
-    if not text.strip():
+_KEY = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_SPACE = re.compile(rb"[ \t\n\r]*").match
+
+
+def _fast_walk(text: str, raw: bytes) -> tuple[Any, JsonOffsets] | None:
+    """The top-level object through msgspec: each value decoded in C, its span found from the
+    length of its raw bytes. ``None`` whenever anything is unusual (not an object, malformed,
+    a duplicate key, a number msgspec refuses): the exact walk then decides and reports."""
+    try:
+        top = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    data: dict[str, Any] = {}
+    keys: dict[str, int] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    i = _SPACE(raw, 0).end()
+    if raw[i : i + 1] != b"{":
+        return None
+    i += 1
+    view = memoryview(raw)
+    for number, (key, value) in enumerate(top.items()):
+        i = _SPACE(raw, i).end()
+        if number:
+            if raw[i : i + 1] != b",":
+                return None
+            i = _SPACE(raw, i + 1).end()
+        match = _KEY.match(raw, i)
+        if match is None or json.loads(match.group()) != key:
+            return None  # a key given twice (the dict kept one), or anything unexpected
+        keys[key] = i
+        i = _SPACE(raw, match.end()).end()
+        if raw[i : i + 1] != b":":
+            return None
+        i = _SPACE(raw, i + 1).end()
+        end = i + len(memoryview(value))
+        if view[i:end] != memoryview(value):
+            return None
+        try:
+            data[key] = msgspec.json.decode(value)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None  # e.g. a number out of range: the exact walk decides
+        if isinstance(data[key], list):
+            spans[key] = (i, end)
+        i = end
+    i = _SPACE(raw, i).end()
+    if raw[i : i + 1] != b"}" or _SPACE(raw, i + 1).end() != len(raw):
+        return None
+    if not text.isascii():  # byte offsets -> character offsets
+        to_char = _char_offsets(raw, sorted({*keys.values(), *(p for span in spans.values() for p in span)}))
+        keys = {k: to_char[v] for k, v in keys.items()}
+        spans = {k: (to_char[a], to_char[b]) for k, (a, b) in spans.items()}
+    return data, JsonOffsets(text, data, keys, spans, compose_marks, walk_array)
+
+
+def _char_offsets(raw: bytes, offsets: list[int]) -> dict[int, int]:
+    """Byte offsets (sorted, each at a character boundary) -> character offsets, in one pass."""
+    out: dict[int, int] = {}
+    chars = previous = 0
+    for offset in offsets:
+        chars += len(raw[previous:offset].decode("utf-8"))
+        previous = offset
+        out[offset] = chars
+    return out
+
+
+def parse_json(text: str, file: str, raw: bytes | None = None) -> tuple[Any, JsonOffsets] | Diagnostic:
+    """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it); a
+    problem comes back as a Diagnostic, never an exception."""
+    if not text or text.isspace():
         return Diagnostic(file, 1, 1, "the file is empty: expected a JSON object")
+    fast = _fast_walk(text, text.encode("utf-8") if raw is None else raw)
+    if fast is not None:
+        return fast
     try:
         return _walk(text)
     except (_Malformed, json.JSONDecodeError, RecursionError) as exc:

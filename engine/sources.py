@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from collections.abc import Callable, Iterable
@@ -83,9 +84,12 @@ def read(path: Path) -> Source | Diagnostic:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         return Diagnostic(name, line, 1, "not UTF-8 text: expected YAML or JSON")
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): that copies the whole text)
         return Diagnostic(name, 1, 1, "the file is empty")
-    parsed = parse_json(text, name) if path.suffix.lower() == ".json" else parse_yaml(text, name)
+    if path.suffix.lower() == ".json":
+        parsed = parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
+    else:
+        parsed = parse_yaml(text, name)
     if isinstance(parsed, Diagnostic):
         return parsed
     data, positions = parsed

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
+from engine.diagnostics import Diagnostic
+from engine.json_source import _fast_walk, parse_json
 from tests.helpers import cli, write
 
 POLICY = """\
@@ -224,3 +227,40 @@ def test_validate_reports_the_same_problems(tmp_path: Path, policy: Path) -> Non
     ok = cli("validate", str(write(tmp_path / "ok.yaml", GOOD)), str(policy.parent))
     assert ok.exit_code == 0, ok.output
     assert "1 rules" in ok.output
+
+
+def test_duplicate_top_level_json_key(policy: Path, tmp_path: Path) -> None:
+    """msgspec keeps one of two equal keys; the fast path notices and the exact walk reports it."""
+    text = '{"organisation": {"name": "x"},\n "accounts": [],\n "accounts": []}'
+    path = write(tmp_path / "org.json", text)
+    assert _fast_walk(text, text.encode()) is None
+    expect(policy, path, f"{path}:3:2: invalid JSON: duplicate key 'accounts'")
+
+
+def test_json_numbers_msgspec_refuses_take_the_exact_path(tmp_path: Path) -> None:
+    """NaN and 1e400 are not valid JSON numbers for msgspec; the standard library reads them as
+    before, and the schema then decides (here: a number is fine where a number is expected)."""
+    for number, expected in [("1e400", float("inf")), ("2", 2)]:
+        parsed = parse_json(f'{{"organisation": {{"name": "x", "employees": {number}}}}}', "org.json")
+        assert not isinstance(parsed, Diagnostic)
+        assert parsed[0]["organisation"]["employees"] == expected
+
+
+def test_json_positions_are_characters_not_bytes(policy: Path, tmp_path: Path) -> None:
+    """Non-ASCII text before an item shifts bytes but not characters: lines and columns hold."""
+    inventory = {
+        "organisation": {"name": "Société Générale de Café ☕"},
+        "departments": [{"id": "mkt", "name": "Marketing é"}],
+        "accounts": [
+            {"id": "a1", "platform": "x", "department": "mkt", "notes": "naïve ☕☕"},
+            {"id": "a2", "platform": "x", "department": "mkt", "onwer": "ann"},
+        ],
+    }
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(inventory, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert _fast_walk(text, text.encode()) is not None  # the msgspec path, with its offset conversion
+    lines = text.splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if '"onwer"' in text)
+    col = lines[line - 1].index('"onwer"') + 1
+    expect(policy, path, f"{path}:{line}:{col}: unknown key 'onwer'")
