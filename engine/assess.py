@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import methodcaller
+from itertools import chain, repeat
 from typing import Any
 
 from engine.diagnostics import Diagnostic, InputError
@@ -205,45 +205,90 @@ def department_tallies(
     belong to no department count toward none."""
     by_id = {r.rule_id: r for r in results}
     known = {str(d.get("id")) for d in inventory.items("department")}
-    owners: dict[str, list[tuple[str, ...]]] = {}
-    everyone: dict[str, Counter[str]] = {}
-    single: dict[str, list[str | None] | None] = {}
+    memberships: dict[str, _Membership] = {}
     counts: dict[str, list[Tally]] = {d: [] for d in known}
     for rule in policies.rules:
         kind = rule.scope
         if kind not in DEPARTMENT_FIELD:
             continue
-        if kind not in owners:
-            owners[kind], single[kind] = _owners(kind, inventory.items(kind), known)
-            everyone[kind] = _count(owners[kind], single[kind], range(len(inventory.items(kind))))
+        if kind not in memberships:
+            memberships[kind] = _Membership(kind, inventory.items(kind), known)
+        membership = memberships[kind]
         result = by_id[rule.id]
-        applied = everyone[kind] if result.selected is None else _count(owners[kind], single[kind], result.selected)
-        failed = _count(owners[kind], single[kind], result.failed)
+        applied, failed = membership.count(result.selected), membership.count(result.failed)
         for department, n in applied.items():
             counts[department].append(Tally(rule.id, rule.stage, rule.lever, rule.severity, n, failed[department]))
     return {d: tuple(ts) for d, ts in counts.items()}
 
 
+class _Membership:
+    """The departments of every subject of one kind, counted per selection of those subjects.
+
+    The department column is read once per kind, not once per rule. Rules of one scope often
+    share a ``when`` filter, so their selections repeat: each distinct selection is counted
+    once. The returned Counters are shared between callers: read them, never change them.
+    """
+
+    __slots__ = ("_counted", "_flat", "_lists")
+
+    def __init__(self, kind: str, items: list[dict[str, Any]], known: set[str]) -> None:
+        self._flat, self._lists = _owners(kind, items, known)
+        self._counted: dict[tuple[int, ...] | None, Counter[str]] = {}
+
+    def count(self, indices: tuple[int, ...] | None) -> Counter[str]:
+        """How many of the subjects at ``indices`` (``None``: every subject) belong to each
+        department."""
+        counted = self._counted.get(indices)
+        if counted is None:
+            counted = self._counted[indices] = _count(self._flat, self._lists, indices)
+        return counted
+
+
 def _owners(
     kind: str, items: list[dict[str, Any]], known: set[str]
-) -> tuple[list[tuple[str, ...]], list[str | None] | None]:
-    """Each subject's departments; and, when every subject has at most one (the usual case),
-    the flat list of them, which counts at C speed."""
-    column = list(map(methodcaller("get", DEPARTMENT_FIELD[kind]), items))
+) -> tuple[list[str | None] | None, list[tuple[str, ...]] | None]:
+    """Each subject's departments, as one of two shapes: when every subject has at most one
+    (the usual case), the flat list of them (``None`` for none), which counts at C speed;
+    otherwise, the tuple of each subject's departments."""
+    field = DEPARTMENT_FIELD[kind]
+    try:  # one pass; dict.get rather than methodcaller("get"), which looks the method up per item
+        return list(map(_DepartmentOf(known).__getitem__, map(dict.get, items, repeat(field)))), None
+    except TypeError:  # an unhashable value: a list of departments, or (unchecked input) something else
+        pass
+    column = list(map(dict.get, items, repeat(field)))
     if not any(isinstance(v, list) for v in column):
-        flat = [d if d in known else None for d in map(str, column)]
-        return [(d,) if d is not None else () for d in flat], flat
+        return [d if d in known else None for d in map(str, column)], None
     lists = [tuple(d for d in dict.fromkeys(map(str, departments_of(kind, item))) if d in known) for item in items]
-    return lists, None
+    return None, lists
 
 
-def _count(owners: list[tuple[str, ...]], single: list[str | None] | None, indices: Iterable[int]) -> Counter[str]:
-    """How many of the subjects at ``indices`` belong to each department."""
-    if single is None:
-        return Counter(d for i in indices for d in owners[i])
-    counted = Counter(map(single.__getitem__, indices))
-    counted.pop(None, None)  # type: ignore[call-overload]
-    return counted  # type: ignore[return-value]
+class _DepartmentOf(dict[Any, str | None]):
+    """A department field's value -> the known department it names (``None``: none), compared
+    as a string. Each distinct string is looked up once, then found at C speed: a column is
+    read in a single pass, without first checking every value's type."""
+
+    def __init__(self, known: set[str]) -> None:
+        super().__init__()
+        self._known = known
+
+    def __missing__(self, value: Any) -> str | None:
+        department = str(value)
+        found = department if department in self._known else None
+        if value is None or type(value) is str:  # others can be equal yet differ as strings: 1 == True
+            self[value] = found
+        return found
+
+
+def _count(
+    flat: list[str | None] | None, lists: list[tuple[str, ...]] | None, indices: tuple[int, ...] | None
+) -> Counter[str]:
+    """How many of the subjects at ``indices`` (``None``: every subject) belong to each department."""
+    if flat is not None:
+        counted = Counter(flat if indices is None else map(flat.__getitem__, indices))
+        counted.pop(None, None)  # type: ignore[call-overload]
+        return counted  # type: ignore[return-value]
+    assert lists is not None
+    return Counter(chain.from_iterable(lists if indices is None else map(lists.__getitem__, indices)))
 
 
 # --------------------------------------------------------------------------- the parts
