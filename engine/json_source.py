@@ -139,7 +139,6 @@ def _fast_walk(text: str, raw: bytes) -> tuple[Any, JsonOffsets] | None:
     if raw[i : i + 1] != b"{":
         return None
     i += 1
-    view = memoryview(raw)
     for number, (key, value) in enumerate(top.items()):
         i = _SPACE(raw, i).end()
         if number:
@@ -154,8 +153,11 @@ def _fast_walk(text: str, raw: bytes) -> tuple[Any, JsonOffsets] | None:
         if raw[i : i + 1] != b":":
             return None
         i = _SPACE(raw, i + 1).end()
-        end = i + len(memoryview(value))
-        if view[i:end] != memoryview(value):
+        piece = memoryview(value)
+        end = i + len(piece)
+        # msgspec's raw value is exactly the value's bytes; its ends are checked against the text
+        # (a whole memoryview comparison would go byte by byte in Python's slow path)
+        if raw[i : min(end, i + 64)] != piece[:64].tobytes() or raw[max(i, end - 64) : end] != piece[-64:].tobytes():
             return None
         try:
             data[key] = msgspec.json.decode(value)
