@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from engine import derive, ir, native
@@ -191,12 +193,12 @@ def build(
     """Every finding, in a deterministic order (severity, lever, rule, subject)."""
     scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
-    found: list[Finding] = []
-    for result in results:
-        rule = rules[result.rule_id]
-        found.extend(_findings_of(rule, result, inventory, scope))
-    found.sort(key=Finding.sort_key)
-    return tuple(found)
+    per_rule = [list(_findings_of(rules[result.rule_id], result, inventory, scope)) for result in results]
+    # Finding.sort_key order: all findings of a rule share it up to the subject id, so the
+    # rules are ordered once and each rule's findings by subject id (the same order, faster)
+    per_rule = [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
+    per_rule.sort(key=lambda found: found[0].sort_key())
+    return tuple(chain.from_iterable(per_rule))
 
 
 def _findings_of(

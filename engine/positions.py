@@ -32,6 +32,9 @@ class MarkTable:
         return (1, 1)
 
 
+_NEWLINE = re.compile("\n")
+
+
 class LineIndex:
     """Offset -> (line, col) over a text, built lazily (one C-speed pass) when first needed."""
 
@@ -41,12 +44,7 @@ class LineIndex:
 
     def mark(self, offset: int) -> Mark:
         if self._starts is None:
-            starts, find = [0], self._text.find
-            pos = find("\n")
-            while pos >= 0:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._starts = starts
+            self._starts = [0, *map(re.Match.end, _NEWLINE.finditer(self._text))]
         line = bisect_right(self._starts, offset)
         return (line, offset - self._starts[line - 1] + 1)
 
