@@ -141,6 +141,12 @@ EDGES = [
     (("organisation", "name"), "", False),
     (("organisation", "id"), "x\n", True),  # Python's $ matches before a final newline
     (("organisation", "id"), "x\ny", False),
+    (("organisation", "assessed_on"), "2026-02-28", True),
+    (("organisation", "assessed_on"), "2026-02-30", True),  # the pattern's business; a later layer rejects it
+    (("organisation", "assessed_on"), "2026-2-28", False),
+    (("organisation", "assessed_on"), "2026-02-28\n", True),
+    (("organisation", "assessed_on"), "٢٠٢٦-٠٢-٢٨", True),  # Python's \d takes any decimal digit
+    (("organisation", "assessed_on"), "2026-02-28T10:00", False),
     (("version",), 1, True),
     (("version",), 1.0, True),
     (("version",), True, False),
