@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from itertools import product
+from collections import defaultdict
+from itertools import product, repeat
 from typing import Any
 
 from engine import ir
@@ -52,9 +53,16 @@ class Scope:
             table = {}
             items = self.inventory.collections.get(collection, [])
             if len(paths) == 1 and len(paths[0]) == 1:  # the common case: one top-level field
-                name = paths[0][0]
-                for item in items:
-                    value = item.get(name)
+                column = list(map(dict.get, items, repeat(paths[0][0])))
+                if list not in set(map(type, column)):  # scalars: grouped by value, keyed as 1-tuples after
+                    groups: defaultdict[Any, list[Any]] = defaultdict(list)
+                    for value, item in zip(column, items, strict=True):
+                        groups[value].append(item)
+                    groups.pop(None, None)
+                    table = {(value,): group for value, group in groups.items()}
+                    self._indexes[key] = table
+                    return table
+                for value, item in zip(column, items, strict=True):
                     if value is None:
                         continue
                     for one in dict.fromkeys(value) if isinstance(value, list) else (value,):
