@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from engine.positions import PositionIndex
 from engine.yaml_source import parse_yaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
+_HASH_IN_PARALLEL = 8 << 20  # bytes
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,23 @@ def read(path: Path) -> Source | Diagnostic:
         raw = path.read_bytes()
     except OSError as exc:
         return Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")
-    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) < _HASH_IN_PARALLEL:
+        parsed, digest = _parse(name, path, raw), _sha256(raw)
+    else:  # hashlib lets go of the GIL: a big file's digest is computed on the other core meanwhile
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(_sha256, raw)
+            parsed, digest = _parse(name, path, raw), future.result()
+    if isinstance(parsed, Diagnostic):
+        return parsed
+    data, positions = parsed
+    return Source(name, data, positions, digest)
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _parse(name: str, path: Path, raw: bytes) -> tuple[Any, PositionIndex] | Diagnostic:
     if b"\x00" in raw[:8192]:
         return Diagnostic(name, 1, 1, "binary file: expected YAML or JSON text")
     try:
@@ -87,13 +105,8 @@ def read(path: Path) -> Source | Diagnostic:
     if not text or text.isspace():  # (not text.strip(): that copies the whole text)
         return Diagnostic(name, 1, 1, "the file is empty")
     if path.suffix.lower() == ".json":
-        parsed = parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
-    else:
-        parsed = parse_yaml(text, name)
-    if isinstance(parsed, Diagnostic):
-        return parsed
-    data, positions = parsed
-    return Source(name, data, positions, digest)
+        return parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
+    return parse_yaml(text, name)
 
 
 def read_all(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
