@@ -47,7 +47,8 @@ def fast_check(name: str) -> TypedValidator | None:
         return None
 
 
-def _passes_fast_check(name: str, data: Any) -> bool:
+def passes_fast_check(name: str, data: Any) -> bool:
+    """Whether the typed fast check accepts ``data`` (only for bulk formats; a no decides nothing)."""
     check = fast_check(name) if name in BULK else None
     return check is not None and check(data)
 
@@ -67,7 +68,7 @@ BULK = frozenset({"inventory"})
 
 def is_valid(name: str, data: Any) -> bool:
     """True only when ``data`` is valid (jsonschema is the reference)."""
-    return _passes_fast_check(name, data) or bool(_full(name).is_valid(data))
+    return passes_fast_check(name, data) or bool(_full(name).is_valid(data))
 
 
 def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
@@ -106,7 +107,7 @@ def _describe(error: jsonschema.ValidationError) -> tuple[tuple[Any, ...], str]:
 def problems(name: str, source: Source, data: Any = None, prefix: tuple[Any, ...] = ()) -> list[Diagnostic]:
     """Every schema problem of ``source`` (or of ``data`` found at ``prefix`` inside it)."""
     document = source.data if data is None else data
-    if _passes_fast_check(name, document):
+    if passes_fast_check(name, document):
         return []
     found: list[Diagnostic] = []
     for error in _full(name).iter_errors(document):

@@ -199,3 +199,39 @@ def test_alarm_thresholds_take_numbers_or_strings() -> None:
 def test_what_cannot_be_translated_exactly_is_refused(schema: dict) -> None:
     with pytest.raises(Unsupported):
         TypedValidator(schema)
+
+
+def test_every_date_field_is_read_as_a_real_date_by_the_fast_check() -> None:
+    """The inventory step skips its calendar check when the fast check passed, because msgspec
+    reads every date-pattern field as a real date. That holds only if every field the catalogue
+    calls a date (a pattern with a 4-digit year) has exactly the pattern that becomes a date."""
+    from engine.typedcheck import _DATE_PATTERN
+
+    patterns: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.append(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(load_schema("inventory"))
+    dates = [p for p in patterns if "\\d{4}-" in p]
+    assert dates and set(dates) == {_DATE_PATTERN}
+
+
+def test_a_date_that_is_not_real_is_still_reported(tmp_path) -> None:
+    """Not a real date: the fast check says no, jsonschema says yes, the calendar check reports it."""
+    import json
+
+    from tests.helpers import cli
+
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps({"organisation": {"name": "x", "assessed_on": "2026-02-30"}}))
+    result = cli("validate", str(path))
+    assert result.exit_code == 2
+    assert "'2026-02-30' is not a real calendar date" in result.output
