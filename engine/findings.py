@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, starmap
 from operator import attrgetter
 from typing import Any
 
@@ -173,14 +173,13 @@ def departments_of(kind: str, subject: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, list) else (value,)
 
 
-def _location(rule: ir.CompiledRule, inventory: Inventory, index: int) -> Location:
+def _organisation_location(rule: ir.CompiledRule, inventory: Inventory) -> Location:
+    """The organisation block, or the governance block when that is what the rule reads first."""
     subpath: tuple[str, ...] = ()
-    if rule.scope == "organisation":
-        fields = [n.left for n in ir.walk(rule.require) if isinstance(n, ir.Test) and isinstance(n.left, ir.Field)]
-        if fields and fields[0].root == "subject" and fields[0].path[0] == "governance" and inventory.governance:
-            subpath = ("governance",)
-    file, line, col = inventory.origin(rule.scope, index, subpath)
-    return Location(file, line, col)
+    fields = [n.left for n in ir.walk(rule.require) if isinstance(n, ir.Test) and isinstance(n.left, ir.Field)]
+    if fields and fields[0].root == "subject" and fields[0].path[0] == "governance" and inventory.governance:
+        subpath = ("governance",)
+    return Location(*inventory.origin("organisation", 0, subpath))
 
 
 def build(
@@ -193,7 +192,7 @@ def build(
     """Every finding, in a deterministic order (severity, lever, rule, subject)."""
     scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
-    per_rule = [list(_findings_of(rules[result.rule_id], result, inventory, scope)) for result in results]
+    per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope) for result in results]
     # Finding.sort_key order: all findings of a rule share it up to the subject id, so the
     # rules are ordered once and each rule's findings by subject id (the same order, faster)
     per_rule = [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
@@ -203,31 +202,38 @@ def build(
 
 def _findings_of(
     rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope
-) -> Iterator[Finding]:
+) -> list[Finding]:
     if not result.failed:
-        return
-    organisation = rule.scope == "organisation"
-    items = [inventory.organisation_subject()] if organisation else inventory.items(rule.scope)
+        return []
+    kind = rule.scope
+    if kind == "organisation":
+        subjects = [inventory.organisation_subject()]
+        ids = [inventory.organisation_id]
+        locations = [_organisation_location(rule, inventory)]
+    else:
+        subjects = list(map(inventory.items(kind).__getitem__, result.failed))
+        ids = [str(subject.get("id")) for subject in subjects]
+        locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
     operands = evidence_operands(rule)
     labels = [label for label, _ in operands]
     values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
     message_of = message_renderer(rule.message, scope)
-    for index in result.failed:
-        subject = items[index]
-        subject_id = inventory.organisation_id if organisation else str(subject.get("id"))
-        yield Finding(
+    return [
+        Finding(
             rule_id=rule.id,
             title=rule.title,
             lever=rule.lever,
             stage=rule.stage,
             severity=rule.severity,
-            subject_kind=rule.scope,
+            subject_kind=kind,
             subject_id=subject_id,
-            departments=departments_of(rule.scope, subject),
+            departments=departments_of(kind, subject),
             message=message_of(subject),
             evidence=tuple(map(Evidence, labels, values_of(subject))),
-            location=_location(rule, inventory, index),
+            location=location,
             remediation=rule.remediation,
             references=rule.references,
-            fingerprint=fingerprint(rule.id, rule.scope, subject_id),
+            fingerprint=fingerprint(rule.id, kind, subject_id),
         )
+        for subject, subject_id, location in zip(subjects, ids, locations, strict=True)
+    ]

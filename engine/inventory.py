@@ -52,6 +52,29 @@ class Inventory:
     def _segment_starts(self) -> dict[str, list[int]]:
         return {collection: [s[0] for s in segs] for collection, segs in self.segments.items()}
 
+    def item_origins(self, kind: str, indices: tuple[int, ...]) -> list[tuple[str, int, int]]:
+        """``origin(kind, index)`` of many items of one collection, in order (JSON inputs
+        resolve them in one go)."""
+        collection = COLLECTION_OF[kind]
+        segs, starts = self.segments[collection], self._segment_starts[collection]
+        if len(segs) == 1:  # the collection comes from one file (the usual case)
+            ((first, number, offset),) = segs
+            source = self.sources[number]
+            local = list(indices) if first == offset else [index - first + offset for index in indices]
+            return [(source.path, line, col) for line, col in source.positions.locate_items(collection, local)]
+        by_source: dict[int, list[tuple[int, int]]] = {}  # source -> (place in the answer, index there)
+        for place, index in enumerate(indices):
+            seg = segs[bisect_right(starts, index) - 1]
+            by_source.setdefault(seg[1], []).append((place, index - seg[0] + seg[2]))
+        out: list[tuple[str, int, int]] = [("", 0, 0)] * len(indices)
+        for number, wanted in by_source.items():
+            source = self.sources[number]
+            local = [index for _, index in wanted]
+            marks = source.positions.locate_items(collection, local)
+            for (place, _), (line, col) in zip(wanted, marks, strict=True):
+                out[place] = (source.path, line, col)
+        return out
+
     def origin(self, kind: str, index: int, subpath: tuple[Any, ...] = ()) -> tuple[str, int, int]:
         """File, line and column of item ``index`` of ``kind`` (or of a field inside it)."""
         if kind == "organisation":
