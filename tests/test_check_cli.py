@@ -292,3 +292,27 @@ def test_check_restores_the_garbage_collector(files) -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_findings_in_a_directory_point_into_the_file_of_each_subject(files, tmp_path: Path, suffix: str) -> None:
+    """Accounts split over three files (one with none): each finding names its own file and
+    the line of its subject's id."""
+    org = tmp_path / "org"
+    org.mkdir()
+    parts = {
+        "a": {"organisation": {"name": "Split"}, "accounts": [{"id": f"a{i}", "platform": "x"} for i in range(3)]},
+        "b": {"departments": [{"id": "d1", "name": "D"}]},
+        "c": {"accounts": [{"id": f"c{i}", "platform": "x", "owner": "o" if i % 2 else None} for i in range(4)]},
+    }
+    for name, data in parts.items():
+        text = json.dumps(data, indent=2) if suffix == ".json" else yaml.safe_dump(data, sort_keys=False)
+        (org / f"{name}{suffix}").write_text(text)
+    result = cli("check", str(org), "--policies", str(files[0]), "--as-of", "2026-10-01", "--format", "json")
+    findings = [f for f in json.loads(result.output)["findings"] if f["rule_id"] == "BND-ACC-001"]
+    assert sorted(f["subject"]["id"] for f in findings) == ["a0", "a1", "a2", "c0", "c2"]
+    for finding in findings:
+        path = Path(finding["location"]["file"])
+        assert path.name == finding["subject"]["id"][0] + suffix
+        line = path.read_text().splitlines()[finding["location"]["line"] - 1]
+        assert finding["subject"]["id"] in line, (finding["location"], line)
