@@ -11,7 +11,8 @@ which stays the one definition of the format:
 - a string with the date pattern becomes a ``datetime.date``, which msgspec reads in C;
 - ``type`` (or a list of types), ``enum``, ``const``, ``anyOf``, ``$ref``, ``items``,
   ``pattern``, ``minLength``, ``maxLength`` and ``minimum`` become the matching types and
-  constraints; ``uniqueItems`` is checked afterwards on the few paths that carry it.
+  constraints; ``pattern`` and ``uniqueItems`` are checked afterwards, once per distinct
+  value, on the few paths that carry them.
 
 Only a "valid" answer is used. msgspec may be stricter than JSON Schema at the edges (``1.0``
 is an integer to JSON Schema, not to msgspec), never looser: any "no" sends the document to
@@ -39,7 +40,8 @@ _DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 Step = str  # a property name, or "*" for every item of an array
 Path = tuple[Step, ...]
-Check = tuple[Path, str, Any]  # (where, "pattern" or "unique", (the pattern, whether only strings are there))
+# (where, what: "pattern" (with the pattern and whether only strings are there), "unique" or "strings", its argument)
+Check = tuple[Path, str, Any]
 
 
 class Unsupported(ValueError):
@@ -118,7 +120,9 @@ class _Translator:
         if kind == "string":
             if schema.get("pattern") == _DATE_PATTERN and not set(schema) & set(_STRING):
                 # msgspec reads RFC 3339 dates in C, and accepts only real YYYY-MM-DD dates: a
-                # subset of what the pattern allows (which also takes 2026-02-30), never more
+                # subset of what the pattern allows (which also takes 2026-02-30), never more.
+                # It also takes a date object, which is no string: checked afterwards.
+                self.checks.append((path, "strings", None))
                 return dt.date
             if "pattern" in schema:
                 kinds = schema.get("type")
@@ -224,10 +228,8 @@ def _all_unique(lists: list[Any]) -> bool:
         try:
             if len(set(items)) != len(items):
                 return False
-        except TypeError:
-            frozen = [msgspec.json.encode(item, order="sorted") for item in items]
-            if len(set(frozen)) != len(frozen):
-                return False
+        except TypeError:  # lists or objects as items: no cheap equality that counts 1 == 1.0
+            return False
     return True
 
 
@@ -256,5 +258,7 @@ class TypedValidator:
             if kind == "pattern" and not _matches(*pattern, values):
                 return False
             if kind == "unique" and not _all_unique(values):
+                return False
+            if kind == "strings" and not set(map(type, values)) <= {str}:
                 return False
         return True
