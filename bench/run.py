@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -248,6 +249,16 @@ def best(jobs: list[Job], as_of: str, timeout: float, repeat: int) -> list[dict[
         pick["runs"] = [round(r["seconds"], 3) for r in good]
         chosen.append(pick)
     return chosen
+
+
+def spread(row: dict[str, Any]) -> str:
+    """The native/parse ratio of the median runs too, when there were several: on a shared
+    machine the fastest runs alone can flatter or wrong the ratio."""
+    native, parse = (row[k].get("runs", []) if isinstance(row.get(k), dict) else [] for k in ("native", "parse"))
+    if len(native) < 2 or len(parse) < 2 or not statistics.median(parse):
+        return ""
+    mn, mp = statistics.median(native), statistics.median(parse)
+    return f"; medians of {len(native)} and {len(parse)} runs: {mn / mp:.1f}× ({mn:.2f} s vs {mp:.2f} s)"
 
 
 def inventory_file(accounts: int, seed: int) -> Path:
@@ -574,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         target(
             "native whole check ≤ 3× parse-only time at 100,000 accounts",
             None if np_t is None or not at_goal else np_t <= 3,
-            f"{fmt_x(np_t)} ({fmt_s(row['native'])} s vs {fmt_s(row['parse'])} s) at {where}",
+            f"{fmt_x(np_t)} ({fmt_s(row['native'])} s vs {fmt_s(row['parse'])} s) at {where}{spread(row)}",
         )
         durable_rows = [r for r in rows if r.get("durable") and "error" not in r["durable"]]
         drow = at_goal if at_goal and at_goal in durable_rows else (durable_rows[-1] if durable_rows else None)

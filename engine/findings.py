@@ -200,9 +200,7 @@ def build(
     return tuple(chain.from_iterable(per_rule))
 
 
-def _findings_of(
-    rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope
-) -> list[Finding]:
+def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope) -> list[Finding]:
     if not result.failed:
         return []
     kind = rule.scope
