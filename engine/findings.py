@@ -158,11 +158,6 @@ def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ..
     return tuple(seen.items())
 
 
-def evidence(operands: tuple[tuple[str, ir.Operand], ...], subject: Any, scope: derive.Scope) -> tuple[Evidence, ...]:
-    """The values that made the subject fail."""
-    return tuple(Evidence(label, derive.value(operand, (subject, None), scope)) for label, operand in operands)
-
-
 def departments_of(kind: str, subject: Any) -> tuple[str, ...]:
     path = DEPARTMENT_FIELD.get(kind)
     if path is None:

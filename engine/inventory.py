@@ -57,11 +57,6 @@ class Inventory:
         resolve them in one go)."""
         collection = COLLECTION_OF[kind]
         segs, starts = self.segments[collection], self._segment_starts[collection]
-        if len(segs) == 1:  # the collection comes from one file (the usual case)
-            ((first, number, offset),) = segs
-            source = self.sources[number]
-            local = list(indices) if first == offset else [index - first + offset for index in indices]
-            return [(source.path, line, col) for line, col in source.positions.locate_items(collection, local)]
         by_source: dict[int, list[tuple[int, int]]] = {}  # source -> (place in the answer, index there)
         for place, index in enumerate(indices):
             seg = segs[bisect_right(starts, index) - 1]
