@@ -251,7 +251,7 @@ def build(sources: list[Source]) -> Inventory:
             problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
         elif not schemas.passes_fast_check("inventory", source.data):
             typed = False
-            problems.extend(schemas.problems("inventory", source))
+            problems.extend(schemas.reference_problems("inventory", source))
     if problems:
         raise InputError(problems)
     inventory, problems = _merge(sources)

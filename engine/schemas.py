@@ -106,9 +106,14 @@ def _describe(error: jsonschema.ValidationError) -> tuple[tuple[Any, ...], str]:
 
 def problems(name: str, source: Source, data: Any = None, prefix: tuple[Any, ...] = ()) -> list[Diagnostic]:
     """Every schema problem of ``source`` (or of ``data`` found at ``prefix`` inside it)."""
-    document = source.data if data is None else data
-    if passes_fast_check(name, document):
+    if passes_fast_check(name, source.data if data is None else data):
         return []
+    return reference_problems(name, source, data, prefix)
+
+
+def reference_problems(name: str, source: Source, data: Any = None, prefix: tuple[Any, ...] = ()) -> list[Diagnostic]:
+    """``problems`` decided by jsonschema alone (for a caller that has run the fast check)."""
+    document = source.data if data is None else data
     found: list[Diagnostic] = []
     for error in _full(name).iter_errors(document):
         for leaf in _leaves(error):
