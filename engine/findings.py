@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from hashlib import sha256
 from itertools import chain, starmap
 from operator import attrgetter
 from typing import Any
 
-from engine import derive, ir, native
+from engine import derive, ir, native, records
 from engine.evaluation import RuleResult
 from engine.inventory import Inventory
 from engine.levels import DEPARTMENT_FIELD, LEVERS, SEVERITY_RANK
@@ -82,8 +82,9 @@ class Finding:
 
 
 def fingerprint(rule_id: str, kind: str, subject_id: str) -> str:
-    """Stable identity of a finding: rule, subject kind and id; never the file or the line."""
-    return hashlib.sha256(f"{rule_id}\x1f{kind}\x1f{subject_id}".encode()).hexdigest()[:32]
+    """Stable identity of a finding: rule, subject kind and id; never the file or the line
+    (``build`` computes the same inline)."""
+    return sha256(f"{rule_id}\x1f{kind}\x1f{subject_id}".encode()).hexdigest()[:32]
 
 
 def show(value: Any) -> str:
@@ -211,22 +212,26 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
     labels = [label for label, _ in operands]
     values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
     message_of = message_renderer(rule.message, scope)
+    make = records.maker(
+        Finding,
+        rule_id=rule.id,
+        title=rule.title,
+        lever=rule.lever,
+        stage=rule.stage,
+        severity=rule.severity,
+        subject_kind=kind,
+        remediation=rule.remediation,
+        references=rule.references,
+    )
+    prefix = f"{rule.id}\x1f{kind}\x1f"
     return [
-        Finding(
-            rule_id=rule.id,
-            title=rule.title,
-            lever=rule.lever,
-            stage=rule.stage,
-            severity=rule.severity,
-            subject_kind=kind,
+        make(
             subject_id=subject_id,
             departments=departments_of(kind, subject),
             message=message_of(subject),
             evidence=tuple(map(Evidence, labels, values_of(subject))),
             location=location,
-            remediation=rule.remediation,
-            references=rule.references,
-            fingerprint=fingerprint(rule.id, kind, subject_id),
+            fingerprint=sha256((prefix + subject_id).encode()).hexdigest()[:32],
         )
         for subject, subject_id, location in zip(subjects, ids, locations, strict=True)
     ]
