@@ -124,6 +124,13 @@ POLICIES = click.option(
 )
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@click.option(
+    "--parallel/--no-parallel",
+    default=True,
+    show_default=True,
+    help=f"Validate an inventory of {pipeline.PARALLEL_FROM:,}+ records in a child process while evaluating "
+    "(POSIX, 2+ cores); --no-parallel uses one process and up to half the memory.",
+)
 @WAIVERS
 @click.option(
     "--baseline",
@@ -147,6 +154,7 @@ def check(
     fail_on: str,
     as_of: dt.datetime | None,
     engine: str,
+    parallel: bool,
     waivers_file: str | None,
     baseline_file: str | None,
     write_baseline: str | None,
@@ -170,6 +178,7 @@ def check(
         engine=engine,
         waivers=waivers_file,
         baseline=baseline_file,
+        parallel=parallel,
     )
     report = pipeline.run_check(options)
     _note_waivers(report)

@@ -242,8 +242,8 @@ def _dates(inventory: Inventory) -> Iterator[Diagnostic]:
                         )
 
 
-def build(sources: list[Source]) -> Inventory:
-    """Validate each file, merge them, and check ids, references and dates. Raises InputError."""
+def check(sources: list[Source]) -> list[Diagnostic]:
+    """Every problem of the inventory these files make: schema, merge, ids, references, dates."""
     problems: list[Diagnostic] = []
     typed = True  # every file passed the typed fast check, which reads each date as a real date
     for source in sources:
@@ -253,12 +253,29 @@ def build(sources: list[Source]) -> Inventory:
             typed = False
             problems.extend(schemas.reference_problems("inventory", source))
     if problems:
-        raise InputError(problems)
+        return problems
     inventory, problems = _merge(sources)
     if inventory is None or problems:
-        raise InputError(problems)
+        return problems
     ids = {collection: set(_column(items, "id")) for collection, items in inventory.collections.items()}
-    problems = [*_duplicates(inventory, ids), *_references(inventory, ids), *([] if typed else _dates(inventory))]
-    if problems:
+    return [*_duplicates(inventory, ids), *_references(inventory, ids), *([] if typed else _dates(inventory))]
+
+
+def assemble(sources: list[Source]) -> Inventory | None:
+    """The files merged into one inventory, unchecked (None when they cannot be): only for
+    work whose result is used once :func:`check` has found no problem."""
+    if not all(isinstance(source.data, dict) for source in sources):
+        return None
+    try:
+        return _merge(sources)[0]
+    except (AttributeError, TypeError, ValueError, KeyError):  # shapes only check() can name
+        return None
+
+
+def build(sources: list[Source]) -> Inventory:
+    """Validate each file, merge them, and check ids, references and dates. Raises InputError."""
+    problems = check(sources)
+    inventory = None if problems else assemble(sources)
+    if inventory is None:
         raise InputError(problems)
     return inventory

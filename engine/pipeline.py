@@ -12,11 +12,23 @@ from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from engine import __version__, assess, baseline, derive, findings, inventory, plan, policies, report, waivers
+from engine import (
+    __version__,
+    assess,
+    background,
+    baseline,
+    derive,
+    findings,
+    inventory,
+    plan,
+    policies,
+    report,
+    waivers,
+)
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
-from engine.sources import discover, display, read_all
+from engine.sources import Source, discover, display, read_all
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,13 +57,23 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
+    parallel: bool = True  # a large inventory is validated in a child process while the parent evaluates
+
+
+#: Records from which validating in a child process, beside the evaluation, pays for the fork.
+PARALLEL_FROM = 50_000
+
+
+def read_inventory(paths: Sequence[str | Path]) -> tuple[list[Source], list[Diagnostic]]:
+    """Find and read the inventory files (not yet validated)."""
+    files, problems = discover(paths, "inventory")
+    sources, read_problems = read_all(files)
+    return sources, [*problems, *read_problems]
 
 
 def load_inventory(paths: Sequence[str | Path]) -> inventory.Inventory:
     """Find, read, validate and merge inventory files. Raises InputError with every problem."""
-    files, problems = discover(paths, "inventory")
-    sources, read_problems = read_all(files)
-    problems.extend(read_problems)
+    sources, problems = read_inventory(paths)
     if problems:
         raise InputError(problems)
     return inventory.build(sources)
@@ -78,33 +100,76 @@ def without_cyclic_gc(function: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """Everything a check reads, loaded; the inventory not yet validated."""
+
+    rules: policies.PolicySet
+    sources: list[Source]
+    waivers: tuple[waivers.Waiver, ...]
+    known: baseline.Baseline | None
+
+
 @without_cyclic_gc
 def run_check(options: CheckOptions) -> report.Report:
-    """The whole check. Raises InputError before evaluating if any input is bad."""
-    problems: list[Diagnostic] = []
+    """The whole check. Raises InputError, before any result is used, if any input is bad.
+
+    The inventory is validated before its results are used. On a large inventory (and a
+    second core) the validation runs in a child process while this one evaluates: results of
+    an inventory that turns out to be bad are thrown away unseen (``engine.background``)."""
+    problems: list[Diagnostic] = []  # every input's, in the order the inputs are named
+    rules = None
     try:
         rules = policies.load(list(options.policies) or default_policies())
     except InputError as exc:
         problems.extend(exc.diagnostics)
-    rules_loaded = not problems  # waivers are checked against the rule ids
-    try:
-        org = load_inventory(options.inventory)
-    except InputError as exc:
-        problems.extend(exc.diagnostics)
+    sources, read_problems = read_inventory(options.inventory)
+    problems.extend(read_problems)
+    later: list[Diagnostic] = []  # the waivers' and the baseline's, after the inventory's
     accepted: tuple[waivers.Waiver, ...] = ()
-    if options.waivers and rules_loaded:
+    if options.waivers and rules is not None:  # waivers are checked against the rule ids
         try:
             accepted = waivers.load(options.waivers, rules)
         except InputError as exc:
-            problems.extend(exc.diagnostics)
+            later.extend(exc.diagnostics)
     known = None
     if options.baseline:
         try:
             known = baseline.load(options.baseline)
         except InputError as exc:
-            problems.extend(exc.diagnostics)
-    if problems:
+            later.extend(exc.diagnostics)
+    if read_problems:
+        raise InputError([*problems, *later])
+    inputs = _Inputs(rules, sources, accepted, known) if rules is not None and not problems and not later else None
+    beside = inputs is not None and options.parallel and _records(sources) >= PARALLEL_FROM
+    outcome: report.Report | Exception | None = None
+    with background.Task(inventory.check, sources, fork=beside) as checking:
+        if inputs is not None and checking.in_child:
+            try:
+                outcome = _outcome(options, inputs)
+            except Exception as exc:  # an invalid inventory may break anything: judged below
+                outcome = exc
+        problems.extend(checking.result())
+    problems.extend(later)
+    if problems or inputs is None:
         raise InputError(problems)
+    if outcome is None:
+        outcome = _outcome(options, inputs)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _records(sources: list[Source]) -> int:
+    return sum(len(v) for s in sources if isinstance(s.data, dict) for v in s.data.values() if isinstance(v, list))
+
+
+def _outcome(options: CheckOptions, inputs: _Inputs) -> report.Report:
+    """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
+    org = inventory.assemble(inputs.sources)
+    if org is None:
+        raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
+    rules = inputs.rules
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
@@ -112,13 +177,13 @@ def run_check(options: CheckOptions) -> report.Report:
     found = findings.build(rules, results, org, as_of, scope)
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
-        found, waiver_statuses = waivers.apply(found, accepted, as_of)
+        found, waiver_statuses = waivers.apply(found, inputs.waivers, as_of)
         results_as_waived = waivers.passing(rules, results, found, org)
     else:
         results_as_waived = results
     assessment = assess.assess(rules, results_as_waived, org)
     outcomes = report.outcomes(rules.rules, results)
-    inputs = tuple(
+    files = tuple(
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
         + [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
         + [report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
@@ -134,14 +199,14 @@ def run_check(options: CheckOptions) -> report.Report:
         as_of=as_of.isoformat(),
         engine=options.engine,
         organisation=organisation,
-        inputs=inputs,
+        inputs=files,
         rules=outcomes,
         findings=found,
         summary=report.summarise(outcomes, found),
         assessment=assessment,
         next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
         waivers=waiver_statuses if options.waivers else None,
-        baseline=baseline.compare(known, found) if known else None,
+        baseline=baseline.compare(inputs.known, found) if inputs.known else None,
     )
 
 

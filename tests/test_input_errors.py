@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import background, pipeline
 from engine.diagnostics import Diagnostic
 from engine.json_source import _fast_walk, parse_json
 from tests.helpers import cli, write
@@ -41,6 +42,15 @@ accounts:
     department: mkt
     owner: ann
 """
+
+
+@pytest.fixture(autouse=True, params=["serial", "child"])
+def validation(request, monkeypatch) -> None:
+    """Every case also with the inventory validated in a child process beside the evaluation
+    (as large inventories are): the same problems, the same report, nothing else."""
+    if request.param == "child":
+        monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(background, "cores", lambda: 2)
 
 
 @pytest.fixture

@@ -1,0 +1,197 @@
+"""A large inventory is validated in a child process while the parent evaluates: the child's
+answer is the one a serial check would give, a failing child changes nothing, and results of
+an invalid inventory are never used."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import background, findings, pipeline
+from engine.diagnostics import InputError
+from engine.render import RENDERERS
+from tests.helpers import ROOT, cli, write
+
+AS_OF = "2026-10-01"
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_the_child_does_the_work_and_hands_back_the_answer(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    with background.Task(_pid) as task:
+        assert task.in_child
+        assert task.result() not in (0, os.getpid())  # computed in another process
+    with background.Task(_pid, fork=False) as task:
+        assert not task.in_child
+        assert task.result() == os.getpid()
+
+
+def _only_in_parent(parent: int) -> str:
+    if os.getpid() != parent:
+        raise RuntimeError("the child fails")
+    return "computed by the parent"
+
+
+def _child_dies(parent: int) -> str:
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return "computed by the parent"
+
+
+@pytest.mark.parametrize("function", [_only_in_parent, _child_dies])
+def test_a_failing_child_leaves_the_work_to_the_parent(monkeypatch, function) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    with background.Task(function, os.getpid()) as task:
+        assert task.in_child
+        assert task.result() == "computed by the parent"
+
+
+def test_an_error_is_raised_where_the_caller_can_see_it(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    with background.Task(int, "not a number") as task, pytest.raises(ValueError):
+        task.result()
+
+
+def test_leaving_early_stops_and_reaps_the_child(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    start = time.monotonic()
+    with background.Task(time.sleep, 60) as task:
+        pid = task.pid
+    assert time.monotonic() - start < 30
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_fork_with_one_core_or_while_threads_run(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 1)
+    assert not background.Task(_pid).in_child
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not background.Task(_pid).in_child
+    finally:
+        stop.set()
+        thread.join()
+    with background.Task(_pid) as task:
+        assert task.in_child
+
+
+# --------------------------------------------------------------------------- in the check
+
+
+@pytest.fixture
+def children(monkeypatch) -> list[bool]:
+    """Every inventory counts as large and forking is allowed; records whether each check's
+    validation ran in a child."""
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    seen: list[bool] = []
+    original = background.Task.result
+
+    def result(self: background.Task[Any]) -> Any:
+        seen.append(self.in_child)
+        return original(self)
+
+    monkeypatch.setattr(background.Task, "result", result)
+    return seen
+
+
+def _report(inventory: Path, parallel: bool, **extra: Any) -> str:
+    options = pipeline.CheckOptions(
+        inventory=(str(inventory),), as_of=pipeline.dt.date.fromisoformat(AS_OF), parallel=parallel, **extra
+    )
+    return RENDERERS["json"](pipeline.run_check(options))
+
+
+@pytest.mark.parametrize("example", ["telecom", "energy", "automotive"])
+def test_a_check_validated_in_a_child_gives_the_same_report(children, example: str) -> None:
+    inventory = ROOT / "examples" / example
+    assert _report(inventory, parallel=True) == _report(inventory, parallel=False)
+    assert children == [True, False]
+
+
+def test_the_same_with_waivers(children) -> None:
+    waivers = str(ROOT / "examples" / "energy.waivers.yaml")
+    serial = _report(ROOT / "examples" / "energy", parallel=False, waivers=waivers)
+    assert _report(ROOT / "examples" / "energy", parallel=True, waivers=waivers) == serial
+    assert children == [False, True]
+
+
+def test_small_inventories_stay_in_one_process(monkeypatch, children) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
+    _report(ROOT / "examples" / "telecom", parallel=True)
+    assert children == [False]
+
+
+def _bad_inventories(tmp_path: Path) -> dict[str, Path]:
+    good = json.loads(json.dumps(_telecom()))
+    wrong_type = json.loads(json.dumps(good))
+    wrong_type["accounts"][0]["admins"] = {"not": "a list"}  # breaks the evaluation too
+    dangling = json.loads(json.dumps(good))
+    dangling["accounts"][0]["department"] = "nowhere"
+    not_lists = json.loads(json.dumps(good))
+    not_lists["accounts"] = "everything"
+    no_org = {k: v for k, v in good.items() if k != "organisation"}
+    bad_stage = json.loads(json.dumps(good))
+    bad_stage["organisation"]["target_stage"] = "nirvana"  # valid to the schema, refused before evaluating
+    cases = {"wrong_type": wrong_type, "dangling": dangling, "not_lists": not_lists, "no_org": no_org}
+    cases["bad_stage"] = bad_stage
+    return {name: write(tmp_path / f"{name}.json", json.dumps(data)) for name, data in cases.items()}
+
+
+def _telecom() -> dict[str, Any]:
+    from engine.sources import discover, read_all
+
+    merged: dict[str, Any] = {}
+    for source in read_all(discover([ROOT / "examples" / "telecom"], "inventory")[0])[0]:
+        for key, value in source.data.items():
+            merged[key] = merged.get(key, []) + value if isinstance(value, list) else value
+    return json.loads(json.dumps(merged, default=str))
+
+
+@pytest.mark.parametrize("case", ["wrong_type", "dangling", "not_lists", "no_org", "bad_stage"])
+def test_bad_input_found_by_the_child_is_reported_as_a_serial_check_reports_it(children, tmp_path, case) -> None:
+    path = _bad_inventories(tmp_path)[case]
+    errors = []
+    for parallel in (True, False):
+        with pytest.raises(InputError) as caught:
+            _report(path, parallel=parallel)
+        errors.append([str(d) for d in caught.value.diagnostics])
+    assert errors[0] == errors[1]
+    assert errors[0]
+    assert children == [True, False]
+
+
+def test_an_internal_error_of_a_valid_check_is_not_hidden(children, monkeypatch) -> None:
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the findings step")
+
+    monkeypatch.setattr(findings, "build", broken)
+    for parallel in (True, False):
+        with pytest.raises(RuntimeError, match="a bug in the findings step"):
+            _report(ROOT / "examples" / "telecom", parallel=parallel)
+    assert children == [True, False]
+
+
+def test_cli_no_parallel(children, tmp_path: Path) -> None:
+    outputs = []
+    for flag in ("--parallel", "--no-parallel"):
+        target = tmp_path / f"{flag}.json"
+        telecom = str(ROOT / "examples" / "telecom")
+        result = cli("check", telecom, "--as-of", AS_OF, "--format", "json", "-o", str(target), flag)
+        assert result.exit_code in (0, 1), result.output
+        outputs.append(target.read_text())
+    assert outputs[0] == outputs[1]
+    assert children == [True, False]
