@@ -23,10 +23,12 @@ _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "
 class _Gen:
     """Generates the source of one scope's check function."""
 
-    def __init__(self) -> None:
+    def __init__(self, hoisted: dict[str, str] | None = None) -> None:
         self.constants: list[Any] = []
         self.tables: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
         self.counter = 0
+        self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
+        self.hoisted = hoisted or {}  # top-level subject field -> the local that holds it
 
     def const(self, value: Any) -> str:
         self.constants.append(value)
@@ -40,6 +42,12 @@ class _Gen:
         base = {"subject": "s", "item": item, "organisation": "ORG", "governance": "GOV"}[field.root]
         if not field.path:
             return base
+        if base == "s":
+            name = field.path[0]
+            self.reads[name] = self.reads.get(name, 0) + 1
+            if name in self.hoisted:
+                local = self.hoisted[name]
+                return local if len(field.path) == 1 else f"_get({local}, {field.path[1:]!r})"
         # subjects and related items are records (the schema says so); plain list items have no paths
         expr = f"{base}.get({field.path[0]!r})"
         for part in field.path[1:]:
@@ -142,11 +150,27 @@ def _get(data: Any, path: tuple[str, ...]) -> Any:
 
 
 def generate(gen: _Gen, rules: list[ir.CompiledRule]) -> str:
-    """Source of ``check(items, F, S)`` for the rules of one scope (``gen`` collects constants and indexes)."""
+    """Source of ``check(items, F, S)`` for the rules of one scope (``gen`` collects constants and indexes).
+
+    A subject field that the rules read more than once is read once per subject, into a local."""
+    counting = _Gen()
+    _rule_lines(counting, rules)
+    gen.hoisted = {name: f"_s{n}" for n, name in enumerate(n for n, times in counting.reads.items() if times > 1)}
     lines = ["def check(items, F, S):"]
     for number in range(len(rules)):  # bound once: the loop below appends millions of times
         lines.append(f"    _fail{number}, _select{number} = F[{number}].append, S[{number}].append")
     lines.append("    for i, s in enumerate(items):")
+    if gen.hoisted:
+        lines.append("        _sget = s.get")
+        lines.extend(f"        {local} = _sget({name!r})" for name, local in gen.hoisted.items())
+    lines.extend(_rule_lines(gen, rules))
+    if not rules:
+        lines.append("        pass")
+    return "\n".join(lines) + "\n"
+
+
+def _rule_lines(gen: _Gen, rules: list[ir.CompiledRule]) -> list[str]:
+    lines = []
     for number, rule in enumerate(rules):
         require = gen.cond(rule.require)
         if rule.when is None:
@@ -155,9 +179,7 @@ def generate(gen: _Gen, rules: list[ir.CompiledRule]) -> str:
             lines.append(f"        if {gen.cond(rule.when)}:")
             lines.append(f"            _select{number}(i)")
             lines.append(f"            if not {require}: _fail{number}(i)")
-    if not rules:
-        lines.append("        pass")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 class _Days(dict[Any, Any]):
