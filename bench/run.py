@@ -118,7 +118,8 @@ class _Phases:
         from engine import background, findings, policies
 
         self.wrap(policies, "load", "policies")  # read + parse + compile the policy files
-        self.wrap(pipeline, "read_all", "read+parse")  # the inventory files (pipeline.read_inventory)
+        self.wrap(pipeline, "load_all", "read+parse")  # the inventory files' bytes ...
+        self.wrap(pipeline, "parse_all", "read+parse")  # ... parsed
         # schema, ids, references, dates: all of it when serial; with the child validating
         # beside the evaluation, only the time left to wait for its answer
         self.wrap(background.Task, "result", "validate")

@@ -1,14 +1,14 @@
 """Run one function in a forked child process while the caller goes on (POSIX only).
 
-A large check spends a fifth of its time validating an inventory it has already parsed. With
-a second core, a child process forked after parsing can validate the very same objects while
-the parent evaluates; the parent uses its results only once the child says the inventory is
-valid. Anything unusual makes the parent do the work itself, as if no child had been
-started: no fork available, one usable core, threads running (forking a threaded process is
-unsafe), or a child that fails, is killed or sends back something unreadable.
+A large check spends a fifth of its time validating its inventory. With a second core, a
+child process can do that while the parent evaluates; the parent uses its results only once
+the child says the inventory is valid (``engine.pipeline``). Anything unusual makes the
+parent do the work itself, as if no child had been started: no fork available, one usable
+core, threads running (forking a threaded process is unsafe), or a child that fails, is
+killed or sends back something unreadable.
 
-The child gets a copy-on-write view of the parent's memory: the pages it touches are copied,
-so while it runs the two processes together may use up to twice the parent's memory.
+The child starts as a copy-on-write view of the parent: fork it before building large data
+it does not need, or every page either process writes to gets copied.
 """
 
 from __future__ import annotations
@@ -79,10 +79,12 @@ class Task(Generic[T]):
         finally:
             os._exit(0)
 
-    def result(self) -> T:
-        """The answer: the child's, or computed here if there is no child or it failed."""
+    def result(self, otherwise: Callable[[], T] | None = None) -> T:
+        """The answer: the child's or, if there is no child or it failed, ``otherwise()``
+        (default: the function, called here)."""
+        fallback = otherwise or (lambda: self.function(*self.args))
         if not self.in_child:
-            return self.function(*self.args)
+            return fallback()
         chunks = []
         with os.fdopen(self._pipe, "rb") as pipe:
             self._pipe = -1
@@ -92,7 +94,7 @@ class Task(Generic[T]):
         try:
             return pickle.loads(b"".join(chunks))  # type: ignore[no-any-return]
         except Exception:  # the child died before it finished writing
-            return self.function(*self.args)
+            return fallback()
 
     def cancel(self) -> None:
         """Stop the child, if it is still running, and reap it."""

@@ -128,8 +128,8 @@ POLICIES = click.option(
     "--parallel/--no-parallel",
     default=True,
     show_default=True,
-    help=f"Validate an inventory of {pipeline.PARALLEL_FROM:,}+ records in a child process while evaluating "
-    "(POSIX, 2+ cores); --no-parallel uses one process and up to half the memory.",
+    help=f"Validate a JSON inventory of {pipeline.PARALLEL_FROM >> 20}+ MB in a child process while evaluating "
+    "(POSIX, 2+ cores); --no-parallel uses one process and about half the memory.",
 )
 @WAIVERS
 @click.option(

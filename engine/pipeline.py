@@ -8,7 +8,7 @@ import hashlib
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -28,7 +28,7 @@ from engine import (
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator
 from engine.schemas import data_dir
-from engine.sources import Source, discover, display, read_all
+from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,11 +57,16 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
-    parallel: bool = True  # a large inventory is validated in a child process while the parent evaluates
+    parallel: bool = True  # a large JSON inventory is validated in a child process while the parent evaluates
 
 
-#: Records from which validating in a child process, beside the evaluation, pays for the fork.
-PARALLEL_FROM = 50_000
+#: Bytes of JSON inventory from which validating it in a child process, beside the
+#: evaluation, pays (~5,000 accounts; a YAML inventory's parsing dwarfs its validation).
+PARALLEL_FROM = 8 << 20
+
+
+def _worth_a_child(files: list[RawFile]) -> bool:
+    return all(f.suffix == ".json" for f in files) and sum(len(f.raw) for f in files) >= PARALLEL_FROM
 
 
 def read_inventory(paths: Sequence[str | Path]) -> tuple[list[Source], list[Diagnostic]]:
@@ -114,17 +119,20 @@ class _Inputs:
 def run_check(options: CheckOptions) -> report.Report:
     """The whole check. Raises InputError, before any result is used, if any input is bad.
 
-    The inventory is validated before its results are used. On a large inventory (and a
-    second core) the validation runs in a child process while this one evaluates: results of
-    an inventory that turns out to be bad are thrown away unseen (``engine.background``)."""
+    The inventory is validated before its results are used. A large JSON inventory (with a
+    second core) is parsed and validated by a child process, forked once the files are read,
+    while this one parses it too and evaluates: if the child finds a problem, the results are
+    thrown away unseen (``engine.background``). Forking before parsing leaves the two
+    processes no parsed objects to share, so neither pays for copying the other's pages."""
     problems: list[Diagnostic] = []  # every input's, in the order the inputs are named
     rules = None
     try:
         rules = policies.load(list(options.policies) or default_policies())
     except InputError as exc:
         problems.extend(exc.diagnostics)
-    sources, read_problems = read_inventory(options.inventory)
-    problems.extend(read_problems)
+    files, found = discover(options.inventory, "inventory")
+    raws, unreadable = load_all(files)
+    problems.extend([*found, *unreadable])
     later: list[Diagnostic] = []  # the waivers' and the baseline's, after the inventory's
     accepted: tuple[waivers.Waiver, ...] = ()
     if options.waivers and rules is not None:  # waivers are checked against the rule ids
@@ -138,30 +146,34 @@ def run_check(options: CheckOptions) -> report.Report:
             known = baseline.load(options.baseline)
         except InputError as exc:
             later.extend(exc.diagnostics)
-    if read_problems:
-        raise InputError([*problems, *later])
-    inputs = _Inputs(rules, sources, accepted, known) if rules is not None and not problems and not later else None
-    beside = inputs is not None and options.parallel and _records(sources) >= PARALLEL_FROM
-    outcome: report.Report | Exception | None = None
-    with background.Task(inventory.check, sources, fork=beside) as checking:
-        if inputs is not None and checking.in_child:
+    ready = rules is not None and not problems and not later  # worth evaluating before the verdict
+    beside = ready and options.parallel and _worth_a_child(raws)
+    with background.Task(_problems_of, raws, fork=beside) as checking:
+        sources, malformed = parse_all(raws)
+        raws.clear()  # the bytes are parsed (and the child has its own copy): free them
+        if unreadable or found or malformed:
+            raise InputError([*problems, *malformed, *later])
+        outcome: report.Report | Exception | None = None
+        if ready and checking.in_child:
             try:
-                outcome = _outcome(options, inputs)
+                outcome = _outcome(options, _Inputs(rules, sources, accepted, known))  # type: ignore[arg-type]
             except Exception as exc:  # an invalid inventory may break anything: judged below
                 outcome = exc
-        problems.extend(checking.result())
+        problems.extend(checking.result(otherwise=partial(inventory.check, sources)))
     problems.extend(later)
-    if problems or inputs is None:
+    if problems or rules is None:
         raise InputError(problems)
     if outcome is None:
-        outcome = _outcome(options, inputs)
+        outcome = _outcome(options, _Inputs(rules, sources, accepted, known))
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
 
 
-def _records(sources: list[Source]) -> int:
-    return sum(len(v) for s in sources if isinstance(s.data, dict) for v in s.data.values() if isinstance(v, list))
+def _problems_of(files: list[RawFile]) -> list[Diagnostic]:
+    """Every problem of the inventory in these files (run by the child: parsed afresh)."""
+    sources, malformed = parse_all(files, digest=False)
+    return malformed or inventory.check(sources)
 
 
 def _outcome(options: CheckOptions, inputs: _Inputs) -> report.Report:

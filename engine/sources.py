@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.diagnostics import Diagnostic
 from engine.json_source import parse_json
@@ -17,6 +17,7 @@ from engine.positions import PositionIndex
 from engine.yaml_source import parse_yaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
+T = TypeVar("T")
 _HASH_IN_PARALLEL = 8 << 20  # bytes
 
 
@@ -71,30 +72,53 @@ def discover(
     return [Path(display(p)) for p in unique], problems
 
 
-def read(path: Path) -> Source | Diagnostic:
-    """Read one file; never raises for bad content."""
+@dataclass(frozen=True)
+class RawFile:
+    """One input file's bytes, not yet parsed."""
+
+    path: str
+    suffix: str  # lower case: .yaml, .yml or .json
+    raw: bytes
+
+
+def load(path: Path) -> RawFile | Diagnostic:
+    """Read one file's bytes; never raises."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        return RawFile(name, path.suffix.lower(), path.read_bytes())
     except OSError as exc:
         return Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")
-    if len(raw) < _HASH_IN_PARALLEL:
-        parsed, digest = _parse(name, path, raw), _sha256(raw)
+
+
+def parse(file: RawFile, digest: bool = True) -> Source | Diagnostic:
+    """Parse one file's bytes into data and positions (``digest``: also its sha256, else
+    empty); never raises for bad content."""
+    raw = file.raw
+    if not digest:
+        parsed, sha256 = _parse(file.path, file.suffix, raw), ""
+    elif len(raw) < _HASH_IN_PARALLEL:
+        parsed, sha256 = _parse(file.path, file.suffix, raw), _sha256(raw)
     else:  # hashlib lets go of the GIL: a big file's digest is computed on the other core meanwhile
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(_sha256, raw)
-            parsed, digest = _parse(name, path, raw), future.result()
+            parsed, sha256 = _parse(file.path, file.suffix, raw), future.result()
     if isinstance(parsed, Diagnostic):
         return parsed
     data, positions = parsed
-    return Source(name, data, positions, digest)
+    return Source(file.path, data, positions, sha256)
+
+
+def read(path: Path) -> Source | Diagnostic:
+    """Read and parse one file; never raises for bad content."""
+    loaded = load(path)
+    return loaded if isinstance(loaded, Diagnostic) else parse(loaded)
 
 
 def _sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _parse(name: str, path: Path, raw: bytes) -> tuple[Any, PositionIndex] | Diagnostic:
+def _parse(name: str, suffix: str, raw: bytes) -> tuple[Any, PositionIndex] | Diagnostic:
     if b"\x00" in raw[:8192]:
         return Diagnostic(name, 1, 1, "binary file: expected YAML or JSON text")
     try:
@@ -104,15 +128,30 @@ def _parse(name: str, path: Path, raw: bytes) -> tuple[Any, PositionIndex] | Dia
         return Diagnostic(name, line, 1, "not UTF-8 text: expected YAML or JSON")
     if not text or text.isspace():  # (not text.strip(): that copies the whole text)
         return Diagnostic(name, 1, 1, "the file is empty")
-    if path.suffix.lower() == ".json":
+    if suffix == ".json":
         return parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
     return parse_yaml(text, name)
 
 
 def read_all(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
-    sources: list[Source] = []
+    return _split(map(read, paths))
+
+
+def load_all(paths: Iterable[Path]) -> tuple[list[RawFile], list[Diagnostic]]:
+    return _split(map(load, paths))
+
+
+def parse_all(files: Iterable[RawFile], digest: bool = True) -> tuple[list[Source], list[Diagnostic]]:
+    return _split(parse(file, digest) for file in files)
+
+
+def _split(results: Iterable[T | Diagnostic]) -> tuple[list[T], list[Diagnostic]]:
+    """Results in order, and the problems among them."""
+    done: list[T] = []
     problems: list[Diagnostic] = []
-    for path in paths:
-        result = read(path)
-        (problems if isinstance(result, Diagnostic) else sources).append(result)  # type: ignore[arg-type]
-    return sources, problems
+    for result in results:
+        if isinstance(result, Diagnostic):
+            problems.append(result)
+        else:
+            done.append(result)
+    return done, problems

@@ -17,6 +17,7 @@ import pytest
 from engine import background, findings, pipeline
 from engine.diagnostics import InputError
 from engine.render import RENDERERS
+from engine.sources import RawFile
 from tests.helpers import ROOT, cli, write
 
 AS_OF = "2026-10-01"
@@ -95,14 +96,14 @@ def test_no_fork_with_one_core_or_while_threads_run(monkeypatch) -> None:
 def children(monkeypatch) -> list[bool]:
     """Every inventory counts as large and forking is allowed; records whether each check's
     validation ran in a child."""
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(pipeline, "_worth_a_child", lambda _files: True)
     monkeypatch.setattr(background, "cores", lambda: 2)
     seen: list[bool] = []
     original = background.Task.result
 
-    def result(self: background.Task[Any]) -> Any:
+    def result(self: background.Task[Any], otherwise: Any = None) -> Any:
         seen.append(self.in_child)
-        return original(self)
+        return original(self, otherwise)
 
     monkeypatch.setattr(background.Task, "result", result)
     return seen
@@ -129,10 +130,13 @@ def test_the_same_with_waivers(children) -> None:
     assert children == [False, True]
 
 
-def test_small_inventories_stay_in_one_process(monkeypatch, children) -> None:
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 10**9)
-    _report(ROOT / "examples" / "telecom", parallel=True)
-    assert children == [False]
+def test_only_large_json_inventories_get_a_child(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1000)
+    raw = json.dumps(_telecom()).encode()
+    big = [RawFile("org.json", ".json", raw)]
+    assert pipeline._worth_a_child(big)
+    assert not pipeline._worth_a_child([RawFile("org.json", ".json", raw[:999])])
+    assert not pipeline._worth_a_child([*big, RawFile("more.yaml", ".yaml", b"accounts: []")])
 
 
 def _bad_inventories(tmp_path: Path) -> dict[str, Path]:
@@ -195,3 +199,20 @@ def test_cli_no_parallel(children, tmp_path: Path) -> None:
         outputs.append(target.read_text())
     assert outputs[0] == outputs[1]
     assert children == [True, False]
+
+
+def _die(_files: Any) -> Any:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path) -> None:
+    serial = _report(ROOT / "examples" / "telecom", parallel=False)
+    bad = _bad_inventories(tmp_path)["dangling"]
+    with pytest.raises(InputError) as expected:
+        _report(bad, parallel=False)
+    monkeypatch.setattr(pipeline, "_problems_of", _die)  # only the child runs it: the parent checks itself
+    assert _report(ROOT / "examples" / "telecom", parallel=True) == serial
+    with pytest.raises(InputError) as caught:
+        _report(bad, parallel=True)
+    assert caught.value.diagnostics == expected.value.diagnostics
+    assert children == [False, False, True, True]

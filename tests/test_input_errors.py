@@ -49,7 +49,7 @@ def validation(request, monkeypatch) -> None:
     """Every case also with the inventory validated in a child process beside the evaluation
     (as large inventories are): the same problems, the same report, nothing else."""
     if request.param == "child":
-        monkeypatch.setattr(pipeline, "PARALLEL_FROM", 0)
+        monkeypatch.setattr(pipeline, "_worth_a_child", lambda _files: True)
         monkeypatch.setattr(background, "cores", lambda: 2)
 
 
