@@ -196,6 +196,29 @@ def build(
     return tuple(chain.from_iterable(per_rule))
 
 
+def _evidence_maker(labels: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Evidence, ...]]:
+    """``evidence(values)`` for one rule's labels. Failing subjects often show the same values
+    (``mfa: false``), so each distinct tuple of values gets its Evidence objects once; values
+    count as the same only with the same types (``1``, ``1.0`` and ``True`` are equal in
+    Python, not in a report), and floats are never shared (``0.0 == -0.0``)."""
+    cache: dict[tuple[Any, ...], tuple[Evidence, ...]] = {}
+
+    def evidence(values: tuple[Any, ...]) -> tuple[Evidence, ...]:
+        types = tuple(map(type, values))
+        key: tuple[Any, ...] | None = None if float in types else (values, types)
+        try:
+            found = cache.get(key) if key is not None else None
+        except TypeError:  # a list or mapping among the values: not hashable, not shared
+            key = found = None
+        if found is None:
+            found = tuple(map(Evidence, labels, values))
+            if key is not None:
+                cache[key] = found
+        return found
+
+    return evidence
+
+
 def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope) -> list[Finding]:
     if not result.failed:
         return []
@@ -209,7 +232,7 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         ids = [str(subject.get("id")) for subject in subjects]
         locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
     operands = evidence_operands(rule)
-    labels = [label for label, _ in operands]
+    evidence_of = _evidence_maker(tuple(label for label, _ in operands))
     values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
     message_of = message_renderer(rule.message, scope)
     make = records.maker(
@@ -229,7 +252,7 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
             subject_id=subject_id,
             departments=departments_of(kind, subject),
             message=message_of(subject),
-            evidence=tuple(map(Evidence, labels, values_of(subject))),
+            evidence=evidence_of(values_of(subject)),
             location=location,
             fingerprint=sha256((prefix + subject_id).encode()).hexdigest()[:32],
         )

@@ -82,3 +82,17 @@ def test_only_plain_frozen_dataclasses() -> None:
     for cls in (Mutable, Checked, Factory, dict):
         with pytest.raises(TypeError):
             maker(cls)
+
+
+def test_evidence_is_shared_only_between_identical_values() -> None:
+    from engine.findings import _evidence_maker
+
+    evidence = _evidence_maker(("mfa", "admins"))
+    first = evidence((False, 2))
+    assert evidence((False, 2)) is first  # the same values: built once
+    assert evidence((0, 2)) == (Evidence("mfa", 0), Evidence("admins", 2))  # 0 == False, yet not the same
+    assert evidence((False, 2.0))[1].value.__class__ is float
+    assert repr(evidence((-0.0, 2))[0]) == "Evidence(label='mfa', value=-0.0)"
+    assert repr(evidence((0.0, 2))[0]) == "Evidence(label='mfa', value=0.0)"  # floats never shared
+    listed = evidence((["a"], {"k": 1}))  # unhashable values: built each time
+    assert listed == (Evidence("mfa", ["a"]), Evidence("admins", {"k": 1}))
