@@ -16,6 +16,7 @@ from engine import ir
 from engine.inventory import Inventory
 
 Env = tuple[Any, Any]  # (subject, current item)
+IndexKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]  # collection, key paths, fields needed
 
 
 class Scope:
@@ -27,7 +28,7 @@ class Scope:
         self.organisation = inventory.organisation
         self.governance = inventory.governance
         self._dates: dict[str, int] = {}
-        self._indexes: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], list[Any]]] = {}
+        self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
         self._patterns: dict[str, re.Pattern[str]] = {}
 
     def days_since(self, value: Any) -> int | None:
@@ -45,13 +46,25 @@ class Scope:
             compiled = self._patterns[source] = re.compile(source)
         return compiled
 
-    def index(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], list[Any]]:
-        """Items of ``collection`` keyed by their values at ``paths`` (list values fan out)."""
-        key = (collection, paths)
+    def index(
+        self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...] = ()
+    ) -> dict[tuple[Any, ...], list[Any]]:
+        """Items of ``collection`` keyed by their values at ``paths`` (list values fan out),
+        only those whose top-level fields ``needs`` are all present and not null."""
+        key = (collection, paths, needs)
         table = self._indexes.get(key)
         if table is None:
             table = {}
             items = self.inventory.collections.get(collection, [])
+            every = len(items)
+            for name in needs:  # each pass keeps fewer
+                items = [item for item in items if item.get(name) is not None]
+            if needs and len(items) == every:  # nothing left out: the same index as without needs
+                self._indexes[key] = table = self.index(collection, paths)
+                return table
+            if not paths:
+                self._indexes[key] = table = {(): items}
+                return table
             if len(paths) == 1 and len(paths[0]) == 1:  # the common case: one top-level field
                 column = list(map(dict.get, items, repeat(paths[0][0])))
                 if list not in set(map(type, column)):  # scalars: grouped by value, keyed as 1-tuples after

@@ -25,7 +25,8 @@ class _Gen:
 
     def __init__(self, hoisted: dict[str, str] | None = None) -> None:
         self.constants: list[Any] = []
-        self.tables: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+        # related-item indexes: (collection, the paths they are keyed by, fields each item must have)
+        self.tables: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
         self.hoisted = hoisted or {}  # top-level subject field -> the local that holds it
@@ -97,11 +98,16 @@ class _Gen:
                 f"else {fn}({self.cond(operand.condition, inner)} for {inner} in {t}))"
             )
         if isinstance(operand, ir.Related):
+            # only items that have every field the ``where`` needs to hold can count
+            needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
                 # a dict index built once per check; a key holding None is never in it (no link)
-                self.tables.append((operand.collection, tuple(p for p, _ in operand.on)))
+                self.tables.append((operand.collection, tuple(p for p, _ in operand.on), needs))
                 keys = [self.field(f, item) for _, f in operand.on]
                 pool = f"T[{len(self.tables) - 1}].get(({', '.join(keys)},), ())"
+            elif needs:
+                self.tables.append((operand.collection, (), needs))
+                pool = f"T[{len(self.tables) - 1}].get((), ())"
             else:
                 pool = f"ALL[{operand.collection!r}]"
             if operand.where is None:
@@ -139,6 +145,28 @@ class _Gen:
         if isinstance(node, ir.Not):
             return f"(not {self.cond(node.item, item)})"
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def needed(node: ir.Node) -> frozenset[str]:
+    """Top-level fields an item must have (present, not null) for ``node`` to hold of it.
+
+    Every operator but ``exists: false`` is false on a missing value (docs/policy-language.md),
+    and so are the derived values built from one (a ratio, days since, a match); ``all`` needs
+    what any of its parts needs, ``any`` what all of its parts need, ``not`` nothing."""
+    if isinstance(node, ir.Test):
+        if (node.op == "exists" and not node.right) or (node.op == "one_of" and None in node.right):
+            return frozenset()
+        fields = [node.left.numerator, node.left.denominator] if isinstance(node.left, ir.Ratio) else [node.left]
+        if isinstance(node.left, (ir.DaysSince, ir.Matches)):
+            fields = [node.left.field]
+        if isinstance(node.right, ir.Field):
+            fields.append(node.right)
+        return frozenset(f.path[0] for f in fields if isinstance(f, ir.Field) and f.root == "item" and f.path)
+    if isinstance(node, ir.AllOf):
+        return frozenset().union(*map(needed, node.items))
+    if isinstance(node, ir.AnyOf):
+        return frozenset.intersection(*map(needed, node.items)) if node.items else frozenset()
+    return frozenset()
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:

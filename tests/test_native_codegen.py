@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine import native
+from engine import ir, native
 from tests.helpers import all_engines_agree, failing_ids, inventory, policy_set, rule
 
 AS_OF = dt.date(2026, 10, 1)
@@ -35,3 +35,72 @@ def test_fields_read_by_several_rules_are_read_once_per_subject() -> None:
     source = native.generate(gen, list(policies.rules))
     assert source.count("'status'") == 1 and source.count("'owner'") == 1  # one read each, into a local
     assert "s.get('admins')" in source
+
+
+def _where(condition: dict) -> ir.Node:
+    """The compiled ``where`` of a department rule counting related training records."""
+    require = {"related": {"collection": "training", "on": {"department": "id"}, "where": condition}}
+    compiled = policy_set(rule("department", require)).rules[0].require
+    return compiled.left.where  # type: ignore[union-attr]
+
+
+def test_fields_a_where_needs() -> None:
+    assert native.needed(_where({"field": "trained", "ratio": {"to": "headcount", "gte": 0.8}})) == {
+        "trained",
+        "headcount",
+    }
+    assert native.needed(_where({"field": "completed_on", "within_days": 365})) == {"completed_on"}
+    assert native.needed(_where({"field": "topic", "exists": False})) == set()
+    assert native.needed(_where({"not": {"field": "topic", "equals": "x"}})) == set()
+    both = {"all": [{"field": "topic", "equals": "x"}, {"field": "mandatory", "equals": True}]}
+    assert native.needed(_where(both)) == {"topic", "mandatory"}
+    either = {
+        "any": [
+            {"field": "topic", "equals": "x"},
+            {"all": [{"field": "topic", "exists": True}, {"field": "mandatory", "equals": True}]},
+        ]
+    }
+    assert native.needed(_where(either)) == {"topic"}
+    subject = {"field": "headcount", "gte": {"ref": "$subject.headcount"}}
+    assert native.needed(_where(subject)) == {"headcount"}  # the subject's own field is not the item's
+
+
+def test_related_items_without_a_needed_field_are_left_out_with_the_same_results() -> None:
+    ratio = {"field": "trained", "ratio": {"to": "headcount", "gte": 0.5}}
+    policies = policy_set(
+        rule("department", {"related": {"collection": "training", "on": {"department": "id"}, "where": ratio}}),
+        rule(
+            "department",
+            {"related": {"collection": "training", "where": {"not": {"field": "trained", "exists": True}}}},
+            id="T-002",
+        ),
+        rule(
+            "department",
+            {"related": {"collection": "training", "where": {"field": "headcount", "gte": 5}, "count": {"gte": 2}}},
+            id="T-003",
+        ),
+        rule(  # every item has a topic: the index without needs serves
+            "department",
+            {
+                "related": {
+                    "collection": "training",
+                    "on": {"department": "id"},
+                    "where": {"field": "topic", "equals": "x"},
+                }
+            },
+            id="T-004",
+        ),
+    )
+    inv = inventory(
+        {
+            "departments": [{"id": "d1", "name": "One"}, {"id": "d2", "name": "Two"}, {"id": "d3", "name": "Three"}],
+            "training": [
+                {"id": "t1", "department": "d1", "topic": "x", "trained": 4, "headcount": 5},
+                {"id": "t2", "department": "d2", "topic": "x", "trained": 1, "headcount": 5},
+                {"id": "t3", "department": "d2", "topic": "x"},  # no ratio: never counts
+                {"id": "t4", "department": "d3", "topic": "x", "headcount": 9},
+            ],
+        }
+    )
+    failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
+    assert failing == {"T-001": ["d2", "d3"], "T-002": [], "T-003": [], "T-004": []}
