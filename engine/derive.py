@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import product, repeat
 from typing import Any
 
@@ -95,6 +95,24 @@ class Scope:
                     table.setdefault(combo, []).append(item)
             self._indexes[key] = table
         return table
+
+    def counts(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], int]:
+        """How many items :meth:`index` would list under each key."""
+        key = (collection, paths, ("#",))
+        table = self._indexes.get(key)
+        if table is None:
+            listed = self._indexes.get((collection, paths, ()))
+            column: list[Any] = []
+            if listed is None and len(paths) == 1 and len(paths[0]) == 1:
+                column = list(map(dict.get, self.inventory.collections.get(collection, []), repeat(paths[0][0])))
+            if listed is None and column and list not in set(map(type, column)):
+                counted = Counter(column)  # scalars: counted in C, then keyed as 1-tuples like the index
+                counted.pop(None, None)
+                table = {(value,): n for value, n in counted.items()}
+            else:
+                table = {value: len(items) for value, items in self.index(collection, paths).items()}
+            self._indexes[key] = table
+        return table  # type: ignore[return-value]
 
     def related_items(self, node: ir.Related, env: Env) -> list[Any]:
         if not node.on:

@@ -27,6 +27,7 @@ class _Gen:
         self.constants: list[Any] = []
         # related-item indexes: (collection, the paths they are keyed by, fields each item must have)
         self.tables: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
+        self.counts: list[tuple[str, tuple[tuple[str, ...], ...]]] = []  # linked items per key, counted
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
         self.hoisted = hoisted or {}  # top-level subject field -> the local that holds it
@@ -98,6 +99,10 @@ class _Gen:
                 f"else {fn}({self.cond(operand.condition, inner)} for {inner} in {t}))"
             )
         if isinstance(operand, ir.Related):
+            if operand.on and operand.where is None:  # a plain count of linked items: a table of counts
+                self.counts.append((operand.collection, tuple(p for p, _ in operand.on)))
+                keys = [self.field(f, item) for _, f in operand.on]
+                return f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
@@ -226,6 +231,7 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
     return {
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
+        "C": [scope.counts(*spec) for spec in gen.counts],
         "_get": _get,
         "ORG": scope.organisation,
         "GOV": scope.governance,

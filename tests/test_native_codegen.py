@@ -104,3 +104,38 @@ def test_related_items_without_a_needed_field_are_left_out_with_the_same_results
     )
     failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
     assert failing == {"T-001": ["d2", "d3"], "T-002": [], "T-003": [], "T-004": []}
+
+
+def test_counted_links_match_the_index() -> None:
+    from engine import derive
+
+    inv = inventory(
+        {
+            "departments": [{"id": "d1", "name": "One"}, {"id": "d2", "name": "Two"}],
+            "tools": [
+                {"id": "t1", "name": "a", "category": "listening", "departments": ["d1", "d2"]},
+                {"id": "t2", "name": "b", "category": "listening", "departments": ["d2"]},
+                {"id": "t3", "name": "c", "category": "listening"},
+            ],
+            "training": [
+                {"id": "r1", "department": "d1", "topic": "x"},
+                {"id": "r2", "department": "d1", "topic": "x"},
+                {"id": "r3", "topic": "x"},
+            ],
+        }
+    )
+    scope = derive.Scope(inv, AS_OF)
+    for collection, path in (("training", "department"), ("tools", "departments"), ("training", "topic")):
+        paths = ((path,),)
+        assert scope.counts(collection, paths) == {k: len(v) for k, v in scope.index(collection, paths).items()}
+    assert scope.counts("training", (("department",),)) == {("d1",): 2}
+    assert scope.counts("tools", (("departments",),)) == {("d1",): 1, ("d2",): 2}  # list values fan out
+    policies = policy_set(
+        rule("department", {"related": {"collection": "training", "on": {"department": "id"}}}),
+        rule(
+            "department",
+            {"related": {"collection": "tools", "on": {"departments": "id"}, "count": {"gte": 2}}},
+            id="T-2",
+        ),
+    )
+    assert failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF)) == {"T-001": ["d2"], "T-2": ["d1"]}
