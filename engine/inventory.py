@@ -249,7 +249,7 @@ def check(sources: list[Source]) -> list[Diagnostic]:
     for source in sources:
         if not isinstance(source.data, dict):
             problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
-        elif not schemas.passes_fast_check("inventory", source.data):
+        elif not schemas.passes_fast_check("inventory", source.data, source.json_types):
             typed = False
             problems.extend(schemas.reference_problems("inventory", source))
     if problems:

@@ -47,10 +47,11 @@ def fast_check(name: str) -> TypedValidator | None:
         return None
 
 
-def passes_fast_check(name: str, data: Any) -> bool:
-    """Whether the typed fast check accepts ``data`` (only for bulk formats; a no decides nothing)."""
+def passes_fast_check(name: str, data: Any, json_types: bool = False) -> bool:
+    """Whether the typed fast check accepts ``data`` (only for bulk formats; a no decides
+    nothing). ``json_types``: ``data`` was parsed from JSON, so holds no date objects."""
     check = fast_check(name) if name in BULK else None
-    return check is not None and check(data)
+    return check is not None and check(data, json_types)
 
 
 @cache

@@ -29,6 +29,7 @@ class Source:
     data: Any
     positions: PositionIndex
     sha256: str
+    json_types: bool = False  # parsed from JSON: only str, int, float, bool, None, list and dict inside
 
 
 def display(path: Path) -> str:
@@ -105,7 +106,7 @@ def parse(file: RawFile, digest: bool = True) -> Source | Diagnostic:
     if isinstance(parsed, Diagnostic):
         return parsed
     data, positions = parsed
-    return Source(file.path, data, positions, sha256)
+    return Source(file.path, data, positions, sha256, json_types=file.suffix == ".json")
 
 
 def read(path: Path) -> Source | Diagnostic:
