@@ -123,7 +123,7 @@ class _Phases:
         # schema, ids, references, dates: all of it when serial; with the child validating
         # beside the evaluation, only the time left to wait for its answer
         self.wrap(background.Task, "result", "validate")
-        self.wrap(findings, "build", "findings")
+        self.wrap(findings, "by_rule", "findings")
         chooser = pipeline.evaluator
 
         def evaluator(name: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
@@ -186,14 +186,28 @@ def build(
     scope: derive.Scope | None = None,
 ) -> tuple[Finding, ...]:
     """Every finding, in a deterministic order (severity, lever, rule, subject)."""
+    return ordered(by_rule(policies, results, inventory, as_of, scope))
+
+
+def by_rule(
+    policies: PolicySet,
+    results: Iterable[RuleResult],
+    inventory: Inventory,
+    as_of: dt.date,
+    scope: derive.Scope | None = None,
+) -> list[list[Finding]]:
+    """The findings of each rule with any, each rule's by subject id (see :func:`ordered`)."""
     scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
     per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope) for result in results]
-    # Finding.sort_key order: all findings of a rule share it up to the subject id, so the
-    # rules are ordered once and each rule's findings by subject id (the same order, faster)
-    per_rule = [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
-    per_rule.sort(key=lambda found: found[0].sort_key())
-    return tuple(chain.from_iterable(per_rule))
+    return [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
+
+
+def ordered(per_rule: list[list[Finding]]) -> tuple[Finding, ...]:
+    """The findings of :func:`by_rule` (of one or several calls) in ``Finding.sort_key`` order:
+    a rule's findings share the key up to the subject id, so the rules are ordered once and
+    each keeps its order by subject id (the same order as sorting them all, faster)."""
+    return tuple(chain.from_iterable(sorted(per_rule, key=lambda found: found[0].sort_key())))
 
 
 def _evidence_maker(labels: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Evidence, ...]]:

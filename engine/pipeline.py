@@ -7,8 +7,8 @@ import gc
 import hashlib
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import partial, wraps
+from dataclasses import dataclass, replace
+from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -23,6 +23,7 @@ from engine import (
     plan,
     policies,
     report,
+    split,
     waivers,
 )
 from engine.diagnostics import Diagnostic, InputError
@@ -148,45 +149,74 @@ def run_check(options: CheckOptions) -> report.Report:
             later.extend(exc.diagnostics)
     ready = rules is not None and not problems and not later  # worth evaluating before the verdict
     beside = ready and options.parallel and _worth_a_child(raws)
-    with background.Task(_problems_of, raws, fork=beside) as checking:
+    as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
+    helps = beside and options.engine == "native"  # the child evaluates too (native only)
+    with background.Task(split.child, raws, rules, as_of, helps, fork=beside) as checking:
         sources, malformed = parse_all(raws)
         raws.clear()  # the bytes are parsed (and the child has its own copy): free them
         if unreadable or found or malformed:
             raise InputError([*problems, *malformed, *later])
+        child = _Child(checking, sources, helps)
         outcome: report.Report | Exception | None = None
         if ready and checking.in_child:
             try:
-                outcome = _outcome(options, _Inputs(rules, sources, accepted, known))  # type: ignore[arg-type]
+                outcome = _outcome(options, _Inputs(rules, sources, accepted, known), as_of, child)  # type: ignore[arg-type]
             except Exception as exc:  # an invalid inventory may break anything: judged below
                 outcome = exc
-        problems.extend(checking.result(otherwise=partial(inventory.check, sources)))
+        problems.extend(child.answer().problems)
     problems.extend(later)
     if problems or rules is None:
         raise InputError(problems)
     if outcome is None:
-        outcome = _outcome(options, _Inputs(rules, sources, accepted, known))
+        outcome = _outcome(options, _Inputs(rules, sources, accepted, known), as_of, None)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
 
 
-def _problems_of(files: list[RawFile]) -> list[Diagnostic]:
-    """Every problem of the inventory in these files (run by the child: parsed afresh)."""
-    sources, malformed = parse_all(files, digest=False)
-    return malformed or inventory.check(sources)
+class _Child:
+    """The validating child's answer, asked for once (or the same work done here)."""
+
+    def __init__(self, task: background.Task[split.Answer], sources: list[Source], helps: bool) -> None:
+        self.task, self.sources, self.helps = task, sources, helps
+        self._answer: split.Answer | None = None
+
+    def answer(self) -> split.Answer:
+        if self._answer is None:
+            self._answer = self.task.result(otherwise=lambda: split.Answer(tuple(inventory.check(self.sources))))
+        return self._answer
 
 
-def _outcome(options: CheckOptions, inputs: _Inputs) -> report.Report:
-    """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
+def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: _Child | None) -> report.Report:
+    """Evaluate, build the findings, assess and assemble the report (of a valid inventory).
+
+    With a ``child`` that evaluates too, this process evaluates the costliest scope and builds
+    its findings first, then takes the child's results for the other scopes."""
     org = inventory.assemble(inputs.sources)
     if org is None:
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
-    as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
-    results = evaluator(options.engine)(rules, org, as_of, scope=scope)
-    found = findings.build(rules, results, org, as_of, scope)
+    run = evaluator(options.engine)
+    theirs = split.partition(rules, org) if child is not None and child.helps else frozenset()
+    mine = split.only(rules, theirs, inside=False)
+    by_id = {r.rule_id: r for r in run(mine, org, as_of, scope=scope)}
+    groups = findings.by_rule(mine, by_id.values(), org, as_of, scope)
+    if theirs:
+        answer = child.answer()  # type: ignore[union-attr]
+        if answer.problems:
+            raise InputError(list(answer.problems))  # judged by the caller, with the child's problems
+        answered = {r.rule_id: r for r in answer.results}
+        rest = split.only(rules, theirs)
+        missing = tuple(r for r in rest.rules if r.id not in answered)
+        if missing:  # the child could not evaluate them: here, then
+            answered.update((r.rule_id, r) for r in run(replace(rules, rules=missing), org, as_of, scope=scope))
+        their_results = [answered[r.id] for r in rest.rules]
+        groups += findings.by_rule(rest, their_results, org, as_of, scope)
+        by_id.update((r.rule_id, r) for r in their_results)
+    results = tuple(by_id[r.id] for r in rules.rules)
+    found = findings.ordered(groups)
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
         found, waiver_statuses = waivers.apply(found, inputs.waivers, as_of)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from engine import background, findings, pipeline
+from engine import background, findings, pipeline, policies, split
 from engine.diagnostics import InputError
 from engine.render import RENDERERS
 from engine.sources import RawFile
@@ -182,7 +182,7 @@ def test_an_internal_error_of_a_valid_check_is_not_hidden(children, monkeypatch)
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("a bug in the findings step")
 
-    monkeypatch.setattr(findings, "build", broken)
+    monkeypatch.setattr(findings, "by_rule", broken)
     for parallel in (True, False):
         with pytest.raises(RuntimeError, match="a bug in the findings step"):
             _report(ROOT / "examples" / "telecom", parallel=parallel)
@@ -201,7 +201,7 @@ def test_cli_no_parallel(children, tmp_path: Path) -> None:
     assert children == [True, False]
 
 
-def _die(_files: Any) -> Any:
+def _die(*_args: Any) -> Any:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -210,9 +210,56 @@ def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path
     bad = _bad_inventories(tmp_path)["dangling"]
     with pytest.raises(InputError) as expected:
         _report(bad, parallel=False)
-    monkeypatch.setattr(pipeline, "_problems_of", _die)  # only the child runs it: the parent checks itself
+    monkeypatch.setattr(split, "child", _die)  # only the child runs it: the parent does its work itself
     assert _report(ROOT / "examples" / "telecom", parallel=True) == serial
     with pytest.raises(InputError) as caught:
         _report(bad, parallel=True)
     assert caught.value.diagnostics == expected.value.diagnostics
     assert children == [False, False, True, True]
+
+
+# --------------------------------------------------------------------------- sharing the evaluation
+
+
+def test_the_child_evaluates_every_scope_but_the_costliest(children, monkeypatch) -> None:
+    answers: list[split.Answer] = []
+    original = pipeline._Child.answer
+
+    def answer(self: pipeline._Child) -> split.Answer:
+        got = original(self)
+        answers.append(got)
+        return got
+
+    monkeypatch.setattr(pipeline._Child, "answer", answer)
+    inventory_dir = ROOT / "examples" / "telecom"
+    assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
+    rules = policies.load([ROOT / "policies" / "baseline"])
+    org = pipeline.load_inventory([inventory_dir])
+    theirs = split.partition(rules, org)
+    assert theirs and "account" not in theirs and len(theirs) == len({r.scope for r in rules.rules}) - 1
+    answered = {r.rule_id for r in answers[0].results}
+    assert answered == {r.id for r in rules.rules if r.scope in theirs}  # the child's work, used
+
+
+def test_rules_the_child_did_not_answer_for_are_evaluated_here(children, monkeypatch) -> None:
+    real = split.child
+
+    def half(*args: Any) -> split.Answer:
+        answer = real(*args)
+        return split.Answer(answer.problems, answer.results[::2])
+
+    monkeypatch.setattr(split, "child", half)
+    for example in ("telecom", "energy"):
+        inventory_dir = ROOT / "examples" / example
+        assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
+
+
+def test_partition_is_by_cost_and_leaves_a_single_scope_alone() -> None:
+    org = pipeline.load_inventory([ROOT / "examples" / "energy"])
+    rules = policies.load([ROOT / "policies" / "baseline"])
+    assert split.partition(rules, org) == split.partition(rules, org)  # the same in both processes
+    accounts_only = split.only(rules, frozenset({"account"}))
+    assert split.partition(accounts_only, org) == frozenset()
+    assert {r.scope for r in split.only(rules, frozenset({"account"}), inside=False).rules} == {
+        r.scope for r in rules.rules
+    } - {"account"}
