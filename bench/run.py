@@ -134,7 +134,7 @@ class _Phases:
                 try:
                     return function(*args, **kwargs)
                 finally:
-                    self.seconds["evaluate"] = time.perf_counter() - start
+                    self.seconds["evaluate"] = self.seconds.get("evaluate", 0.0) + time.perf_counter() - start
 
             return timed
 

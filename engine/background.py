@@ -14,8 +14,10 @@ it does not need, or every page either process writes to gets copied.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import pickle
+import select
 import signal
 import threading
 from collections.abc import Callable
@@ -37,7 +39,11 @@ def can_fork() -> bool:
 
 
 class Task(Generic[T]):
-    """``function(*args)``, run in a child process or, failing that, by :meth:`result`."""
+    """``function(*args)``, run in a child process or, failing that, here.
+
+    ``function`` may be a generator: the child then sends each value as soon as it is
+    yielded. :meth:`result` is the first value; :meth:`ready` the ones that followed and have
+    arrived by the time it is called (it never waits for the child to compute one)."""
 
     def __init__(self, function: Callable[..., T], *args: Any, fork: bool = True) -> None:
         self.function, self.args = function, args
@@ -66,35 +72,52 @@ class Task(Generic[T]):
         self.pid, self._pipe = pid, read_end
 
     def _child(self, pipe: int) -> None:  # pragma: no cover - runs in the child
-        """Compute, send the pickled answer, and leave without running any of the parent's
-        exit handlers or flushing its buffers (they belong to the parent)."""
+        """Compute, send each value (its pickled length, then it), and leave without running
+        any of the parent's exit handlers or flushing its buffers (they belong to the parent)."""
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child at once
-            payload = pickle.dumps(self.function(*self.args), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(pipe, view) :]
-        except BaseException:  # nothing sent: the parent does the work itself
+            out = self.function(*self.args)
+            for value in out if inspect.isgenerator(out) else (out,):
+                payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                view = memoryview(len(payload).to_bytes(8, "big") + payload)
+                while view:
+                    view = view[os.write(pipe, view) :]
+        except BaseException:  # nothing more sent: the parent does the rest itself
             pass
         finally:
             os._exit(0)
 
     def result(self, otherwise: Callable[[], T] | None = None) -> T:
-        """The answer: the child's or, if there is no child or it failed, ``otherwise()``
-        (default: the function, called here)."""
-        fallback = otherwise or (lambda: self.function(*self.args))
-        if not self.in_child:
-            return fallback()
-        chunks = []
-        with os.fdopen(self._pipe, "rb") as pipe:
-            self._pipe = -1
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-        _reap(self.pid)
-        try:
-            return pickle.loads(b"".join(chunks))  # type: ignore[no-any-return]
-        except Exception:  # the child died before it finished writing
-            return fallback()
+        """The (first) answer: the child's or, if there is no child or it failed,
+        ``otherwise()`` (default: the function's, computed here)."""
+        if self.in_child and self._pipe >= 0:
+            received, value = self._receive()
+            if received:
+                return value  # type: ignore[no-any-return]
+        if otherwise is not None:
+            return otherwise()
+        out = self.function(*self.args)
+        return next(out) if inspect.isgenerator(out) else out  # type: ignore[no-any-return]
+
+    def ready(self) -> list[Any]:
+        """The further values the child has sent so far (after :meth:`result`)."""
+        values = []
+        while self._pipe >= 0 and select.select([self._pipe], [], [], 0)[0]:
+            received, value = self._receive()
+            if not received:
+                break
+            values.append(value)
+        return values
+
+    def _receive(self) -> tuple[bool, Any]:
+        """The next value, waiting for it; at the end (or on garbage) the child is reaped."""
+        header = _read(self._pipe, 8)
+        payload = _read(self._pipe, int.from_bytes(header, "big")) if header else None
+        if payload is not None:
+            with contextlib.suppress(Exception):  # unreadable: treated as the end
+                return True, pickle.loads(payload)
+        self.cancel()
+        return False, None
 
     def cancel(self) -> None:
         """Stop the child, if it is still running, and reap it."""
@@ -110,6 +133,18 @@ class Task(Generic[T]):
 
     def __exit__(self, *_exc: object) -> None:
         self.cancel()
+
+
+def _read(pipe: int, size: int) -> bytes | None:
+    """Exactly ``size`` bytes, or None if the pipe ends first."""
+    chunks = []
+    while size:
+        chunk = os.read(pipe, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _reap(pid: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from engine import (
     __version__,
@@ -27,7 +27,7 @@ from engine import (
     waivers,
 )
 from engine.diagnostics import Diagnostic, InputError
-from engine.evaluation import Evaluator
+from engine.evaluation import Evaluator, RuleResult
 from engine.schemas import data_dir
 from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
 
@@ -163,7 +163,7 @@ def run_check(options: CheckOptions) -> report.Report:
                 outcome = _outcome(options, _Inputs(rules, sources, accepted, known), as_of, child)  # type: ignore[arg-type]
             except Exception as exc:  # an invalid inventory may break anything: judged below
                 outcome = exc
-        problems.extend(child.answer().problems)
+        problems.extend(child.problems())
     problems.extend(later)
     if problems or rules is None:
         raise InputError(problems)
@@ -175,16 +175,23 @@ def run_check(options: CheckOptions) -> report.Report:
 
 
 class _Child:
-    """The validating child's answer, asked for once (or the same work done here)."""
+    """The validating child's answers: its verdict, asked for once (or the same check done
+    here), then whichever of its scopes' results have arrived."""
 
-    def __init__(self, task: background.Task[split.Answer], sources: list[Source], helps: bool) -> None:
+    def __init__(self, task: background.Task[Any], sources: list[Source], helps: bool) -> None:
         self.task, self.sources, self.helps = task, sources, helps
-        self._answer: split.Answer | None = None
+        self._problems: tuple[Diagnostic, ...] | None = None
 
-    def answer(self) -> split.Answer:
-        if self._answer is None:
-            self._answer = self.task.result(otherwise=lambda: split.Answer(tuple(inventory.check(self.sources))))
-        return self._answer
+    def problems(self) -> tuple[Diagnostic, ...]:
+        if self._problems is None:
+            self._problems = self.task.result(otherwise=lambda: tuple(inventory.check(self.sources)))
+        return self._problems
+
+    def results(self) -> list[RuleResult]:
+        """The child's results so far (after a verdict of no problems); it is then stopped."""
+        done = [r for batch in self.task.ready() for r in batch]
+        self.task.cancel()
+        return done
 
 
 def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: _Child | None) -> report.Report:
@@ -204,13 +211,13 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: _Chi
     by_id = {r.rule_id: r for r in run(mine, org, as_of, scope=scope)}
     groups = findings.by_rule(mine, by_id.values(), org, as_of, scope)
     if theirs:
-        answer = child.answer()  # type: ignore[union-attr]
-        if answer.problems:
-            raise InputError(list(answer.problems))  # judged by the caller, with the child's problems
-        answered = {r.rule_id: r for r in answer.results}
+        found_problems = child.problems()  # type: ignore[union-attr]
+        if found_problems:
+            raise InputError(list(found_problems))  # judged by the caller, with the child's problems
+        answered = {r.rule_id: r for r in child.results()}  # type: ignore[union-attr]
         rest = split.only(rules, theirs)
         missing = tuple(r for r in rest.rules if r.id not in answered)
-        if missing:  # the child could not evaluate them: here, then
+        if missing:  # not done by the child yet: here, then
             answered.update((r.rule_id, r) for r in run(replace(rules, rules=missing), org, as_of, scope=scope))
         their_results = [answered[r.id] for r in rest.rules]
         groups += findings.by_rule(rest, their_results, org, as_of, scope)

@@ -1,36 +1,30 @@
 """Sharing a check's evaluation with the child process that validates the inventory.
 
 With ``--parallel`` the child (``engine.background``) parses the inventory on its own to
-validate it. Once it has, it also evaluates the rules of every scope but the costliest, with
-the native evaluator, while the parent evaluates that one and builds its findings. Both
-processes parse the same bytes, so both compute the same :func:`partition`; the parent uses
-the child's results only when the child found the inventory valid, and evaluates itself any
-rule the child did not answer for.
+validate it. Once it has sent its verdict, it evaluates the rules of every scope but the
+costliest with the native evaluator, sending each scope's results as they are done, while
+the parent evaluates that scope and builds its findings. Both processes parse the same
+bytes, so both compute the same :func:`partition`. The parent uses the child's results only
+when the child found the inventory valid, takes those that have arrived by the time it has
+finished its own part, and evaluates the rest itself (then the child is stopped).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
 
-from engine import inventory, ir, native
+from engine import derive, inventory, ir, native
 from engine.diagnostics import Diagnostic
 from engine.evaluation import RuleResult
 from engine.policies import PolicySet
 from engine.sources import RawFile, parse_all
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What the child sends back: the inventory's problems, and results of the rules it
-    evaluated (none when there are problems)."""
-
-    problems: tuple[Diagnostic, ...]
-    results: tuple[RuleResult, ...] = ()
-
-
-def partition(policies: PolicySet, org: inventory.Inventory) -> frozenset[str]:
-    """The scopes the child evaluates: all but the one whose rules cost most (subjects per
-    rule, plus the items each ``related`` condition reads). Empty for a single scope."""
+def costs(policies: PolicySet, org: inventory.Inventory) -> dict[str, int]:
+    """Per scope, roughly what its rules cost: subjects per rule, plus the items each
+    ``related`` condition reads."""
     cost: dict[str, int] = {}
     for rule in policies.rules:
         subjects = 1 if rule.scope == "organisation" else len(org.items(rule.scope))
@@ -40,6 +34,12 @@ def partition(policies: PolicySet, org: inventory.Inventory) -> frozenset[str]:
                 size = len(org.collections.get(node.collection, []))
                 work += size if node.on else subjects * size
         cost[rule.scope] = cost.get(rule.scope, 0) + work
+    return cost
+
+
+def partition(policies: PolicySet, org: inventory.Inventory) -> frozenset[str]:
+    """The scopes the child evaluates: all but the costliest. Empty for a single scope."""
+    cost = costs(policies, org)
     if len(cost) < 2:
         return frozenset()
     costliest = max(sorted(cost), key=cost.__getitem__)
@@ -51,16 +51,19 @@ def only(policies: PolicySet, scopes: frozenset[str], inside: bool = True) -> Po
     return replace(policies, rules=tuple(r for r in policies.rules if (r.scope in scopes) is inside))
 
 
-def child(files: list[RawFile], policies: PolicySet, as_of: object, evaluate: bool) -> Answer:
-    """The child's work: parse and validate; if valid (and ``evaluate``), evaluate its scopes."""
+def child(
+    files: list[RawFile], policies: PolicySet, as_of: dt.date, evaluate: bool
+) -> Iterator[tuple[Diagnostic, ...] | tuple[RuleResult, ...]]:
+    """The child's work (``engine.background`` sends each value as it is yielded): first the
+    inventory's problems; then, if there are none (and ``evaluate``), the results of each of
+    its scopes, costliest first, so that the parent finds the most done when it asks."""
     sources, malformed = parse_all(files, digest=False)
     problems = malformed or inventory.check(sources)
-    if problems or not evaluate:
-        return Answer(tuple(problems))
-    org = inventory.assemble(sources)
-    try:
-        theirs = only(policies, partition(policies, org)) if org is not None else None
-        results = native.evaluate(theirs, org, as_of) if theirs and theirs.rules else ()  # type: ignore[arg-type]
-    except Exception:  # the parent evaluates these rules itself, and sees the error there
-        results = ()
-    return Answer((), tuple(results))
+    yield tuple(problems)
+    org = inventory.assemble(sources) if evaluate and not problems else None
+    if org is None:
+        return
+    cost = costs(policies, org)
+    scope = derive.Scope(org, as_of)  # shared by its scopes, as in a serial check
+    for kind in sorted(partition(policies, org), key=lambda k: (-cost[k], k)):
+        yield tuple(native.evaluate(only(policies, frozenset({kind})), org, as_of, scope=scope))

@@ -37,6 +37,42 @@ def test_the_child_does_the_work_and_hands_back_the_answer(monkeypatch) -> None:
         assert task.result() == os.getpid()
 
 
+def _stream(pause: float) -> Any:
+    yield "verdict"
+    yield 1
+    time.sleep(pause)
+    yield 2
+
+
+def test_a_generator_sends_each_value_as_it_is_yielded(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    with background.Task(_stream, 60) as task:
+        assert task.result() == "verdict"
+        deadline = time.monotonic() + 30
+        got: list[Any] = []
+        while not got and time.monotonic() < deadline:
+            got = task.ready()  # never waits for a value still being computed
+        assert got == [1]
+        assert task.ready() == []
+    with background.Task(_stream, 0) as task:
+        assert task.result() == "verdict"
+        assert _everything(task) == [1, 2]
+        assert task.ready() == []
+    with background.Task(_stream, 0, fork=False) as task:
+        assert task.result() == "verdict"  # no child: the first value, computed here
+        assert task.ready() == []
+
+
+def _everything(task: background.Task[Any]) -> list[Any]:
+    """Every further value, once the child has sent them all and ended."""
+    values: list[Any] = []
+    deadline = time.monotonic() + 30
+    while task._pipe >= 0 and time.monotonic() < deadline:
+        values += task.ready()
+        time.sleep(0.01)
+    return values
+
+
 def _only_in_parent(parent: int) -> str:
     if os.getpid() != parent:
         raise RuntimeError("the child fails")
@@ -203,6 +239,7 @@ def test_cli_no_parallel(children, tmp_path: Path) -> None:
 
 def _die(*_args: Any) -> Any:
     os.kill(os.getpid(), signal.SIGKILL)
+    yield ()  # a generator, like split.child
 
 
 def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path) -> None:
@@ -222,36 +259,50 @@ def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path
 
 
 def test_the_child_evaluates_every_scope_but_the_costliest(children, monkeypatch) -> None:
-    answers: list[split.Answer] = []
-    original = pipeline._Child.answer
+    delivered: list[set[str]] = []
 
-    def answer(self: pipeline._Child) -> split.Answer:
-        got = original(self)
-        answers.append(got)
+    def results(self: pipeline._Child) -> list[Any]:
+        got = [r for batch in _everything(self.task) for r in batch]  # let the child finish first
+        delivered.append({r.rule_id for r in got})
         return got
 
-    monkeypatch.setattr(pipeline._Child, "answer", answer)
+    monkeypatch.setattr(pipeline._Child, "results", results)
     inventory_dir = ROOT / "examples" / "telecom"
     assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
     rules = policies.load([ROOT / "policies" / "baseline"])
     org = pipeline.load_inventory([inventory_dir])
     theirs = split.partition(rules, org)
     assert theirs and "account" not in theirs and len(theirs) == len({r.scope for r in rules.rules}) - 1
-    answered = {r.rule_id for r in answers[0].results}
-    assert answered == {r.id for r in rules.rules if r.scope in theirs}  # the child's work, used
+    assert delivered == [{r.id for r in rules.rules if r.scope in theirs}]  # the child's work, used
 
 
-def test_rules_the_child_did_not_answer_for_are_evaluated_here(children, monkeypatch) -> None:
+def _verdict_then(batches: slice | None, pause: float = 0.0) -> Any:
+    """A child that gives its verdict, then only some of its scopes' results (or sleeps)."""
     real = split.child
 
-    def half(*args: Any) -> split.Answer:
-        answer = real(*args)
-        return split.Answer(answer.problems, answer.results[::2])
+    def child(*args: Any) -> Any:
+        answers = real(*args)
+        yield next(answers)
+        time.sleep(pause)
+        yield from list(answers)[batches] if batches is not None else ()
 
-    monkeypatch.setattr(split, "child", half)
+    return child
+
+
+@pytest.mark.parametrize("batches", [slice(None, None, 2), slice(0, 0)])
+def test_scopes_the_child_did_not_send_are_evaluated_here(children, monkeypatch, batches: slice) -> None:
+    monkeypatch.setattr(split, "child", _verdict_then(batches))
     for example in ("telecom", "energy"):
         inventory_dir = ROOT / "examples" / example
         assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
+
+
+def test_the_parent_does_not_wait_for_a_slow_child(children, monkeypatch) -> None:
+    monkeypatch.setattr(split, "child", _verdict_then(slice(None), pause=60))
+    inventory_dir = ROOT / "examples" / "telecom"
+    start = time.monotonic()
+    assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
+    assert time.monotonic() - start < 30  # it evaluated the child's scopes itself and stopped the child
 
 
 def test_partition_is_by_cost_and_leaves_a_single_scope_alone() -> None:
