@@ -314,3 +314,10 @@ def test_partition_is_by_cost_and_leaves_a_single_scope_alone() -> None:
     assert {r.scope for r in split.only(rules, frozenset({"account"}), inside=False).rules} == {
         r.scope for r in rules.rules
     } - {"account"}
+
+
+def test_durable_rules_with_a_validating_child_give_the_same_report(children) -> None:
+    inventory_dir = ROOT / "examples" / "telecom"
+    parallel = _report(inventory_dir, parallel=True, engine="durable")
+    assert parallel == _report(inventory_dir, parallel=False, engine="durable")
+    assert children == [True, False]
