@@ -8,7 +8,6 @@ resurrects an accepted finding nor hides a new one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic, InputError
 from engine.findings import Finding, fingerprint
+from engine.jsontext import dumps
 from engine.sources import read
 
 BASELINE_VERSION = 1
@@ -107,4 +107,4 @@ def render(found: Iterable[Finding], as_of: str, tool_version: str) -> str:
             if not f.waived
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps(data) + "\n"

@@ -6,7 +6,6 @@ in the inventory file is unchanged, not resolved and new again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic, InputError
 from engine.findings import fingerprint
+from engine.jsontext import dumps
 from engine.sources import read
 
 
@@ -204,4 +204,4 @@ def render_json(d: Diff) -> str:
         "severity_changed": [{**asdict(c.item), "old_severity": c.old} for c in d.severity_changed],
         "stages": [asdict(c) for c in d.stages],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps(data) + "\n"

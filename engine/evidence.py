@@ -25,6 +25,7 @@ from typing import Any
 
 import jsonschema
 
+from engine.jsontext import dumps
 from engine.render import FILE_NAMES, RENDERERS
 from engine.report import Report
 from engine.schemas import load_schema
@@ -127,7 +128,7 @@ def write_bundle(report: Report, directory: str | Path, command: Sequence[str]) 
         staging.chmod(0o755)  # mkdtemp's 0700 would hide the bundle from its readers
         for name, content in outputs.items():
             _write(staging / name, content)
-        _write(staging / MANIFEST, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        _write(staging / MANIFEST, (dumps(data) + "\n").encode("utf-8"))
         _sync_dir(staging)
         if target.exists():
             old = parent / f".{target.name}.{uuid.uuid4().hex}.old"

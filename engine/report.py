@@ -131,7 +131,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "subject": {"kind": f.subject_kind, "id": f.subject_id, "departments": list(f.departments)},
         "message": f.message,
         "evidence": [{"field": e.label, "value": e.value} for e in f.evidence],
-        "location": asdict(f.location),
+        "location": {"file": f.location.file, "line": f.location.line, "col": f.location.col},
         "remediation": f.remediation,
         "references": list(f.references),
         "fingerprint": f.fingerprint,

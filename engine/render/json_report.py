@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+from engine.jsontext import dumps
 from engine.report import Report, to_data
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_data(report)) + "\n"

@@ -14,13 +14,13 @@ Validated against the official schema in ``tests/schemas/sarif-schema-2.1.0.json
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
 from engine.findings import Finding, show
+from engine.jsontext import dumps
 from engine.render.common import visible, waiver, waiver_reason
 from engine.report import Report, RuleOutcome
 
@@ -131,4 +131,4 @@ def to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_sarif(report)) + "\n"
