@@ -44,7 +44,16 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def _row(f: Finding) -> list[str]:
+class _Cells(dict[object, str]):
+    """value -> its cell, each distinct value made once (most columns repeat: 1.7M cells at
+    100,000 findings, a few hundred thousand of them distinct)."""
+
+    def __missing__(self, value: object) -> str:
+        made = self[value] = cell(value)
+        return made
+
+
+def _row(f: Finding, cells: _Cells) -> list[str]:
     values: list[object] = [
         f.severity,
         f.rule_id,
@@ -65,12 +74,13 @@ def _row(f: Finding) -> list[str]:
         "true" if waiver(f) else "false",
         waiver_reason(f),
     ]
-    return [cell(v) for v in values]
+    return [cells[v] for v in values]
 
 
 def render(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_row(f) for f in report.findings)
+    cells = _Cells()
+    writer.writerows(_row(f, cells) for f in report.findings)
     return out.getvalue()

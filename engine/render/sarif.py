@@ -15,6 +15,7 @@ Validated against the official schema in ``tests/schemas/sarif-schema-2.1.0.json
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ def _name(title: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", title)) or "Rule"
 
 
+@lru_cache(maxsize=1024)  # a report names a few files, each in many findings
 def _uri(path: str) -> str:
     posix = PurePosixPath(path.replace("\\", "/"))
     if posix.is_absolute():
@@ -65,7 +67,7 @@ def _rule(rule: RuleOutcome, remediation: str) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: int, baseline: Any = None) -> dict[str, Any]:
+def _result(f: Finding, index: int, baseline: Any = None, remediation: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": index,
@@ -89,7 +91,7 @@ def _result(f: Finding, index: int, baseline: Any = None) -> dict[str, Any]:
             "severity": f.severity,
             "subject": {"kind": f.subject_kind, "id": visible(f.subject_id), "departments": list(f.departments)},
             "evidence": [{"field": e.label, "value": visible(show(e.value))} for e in f.evidence],
-            "remediation": visible(f.remediation),
+            "remediation": visible(f.remediation) if remediation is None else remediation,
         },
     }
     if baseline is not None:  # --baseline: new findings versus those already in it
@@ -106,6 +108,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     remediation = {f.rule_id: f.remediation for f in report.findings}
     rules = [_rule(r, r.remediation or remediation.get(r.id, "")) for r in report.rules]
     index = {r.id: i for i, r in enumerate(report.rules)}
+    shown = {rule_id: visible(text) for rule_id, text in remediation.items()}  # each rule's, made once
     a = report.assessment
     run: dict[str, Any] = {
         "tool": {
@@ -118,7 +121,9 @@ def to_sarif(report: Report) -> dict[str, Any]:
         },
         "automationDetails": {"id": f"smgov/{report.organisation.get('id')}/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule_id], getattr(report, "baseline", None)) for f in report.findings],
+        "results": [
+            _result(f, index[f.rule_id], getattr(report, "baseline", None), shown[f.rule_id]) for f in report.findings
+        ],
         "properties": {
             "as_of": report.as_of,
             "engine": report.engine,
