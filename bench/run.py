@@ -471,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     if curve_rules:
         say(f"- rule curve at {curve_at:,} accounts ...")
         # measured again, all points in turn, so that they share the machine's conditions
-        jobs: list[Job] = [("native", inventories[curve_at], rules_dir(count, args.seed)[0]) for count in curve_rules]
+        # in one process: the evaluate phase is then the whole evaluation, the cost the curve is about
+        jobs: list[Job] = [("serial", inventories[curve_at], rules_dir(count, args.seed)[0]) for count in curve_rules]
         for count, result in zip(curve_rules, best(jobs, as_of, args.timeout, args.repeat), strict=True):
             if "error" in result:
                 errors.append(f"native with {count} rules: {result['error']}")
@@ -550,28 +551,32 @@ def main(argv: list[str] | None = None) -> int:
         extra_lines.append([f"{row['accounts']:,}", f"{nat_x}", f"{dur_x}", ratio_x])
     table(["accounts", "native MB", "durable MB", "durable/native"], extra_lines)
 
-    say()
-    say(f"Native whole-check phases in s ({args.rules} rules)")
     labels = ["policies", "read+parse", "validate", "evaluate", "findings", "other"]
-    table(
-        ["accounts", *labels],
-        [
+    for mode, how in (("native", "the parent process, the child sharing the work"), ("serial", "in one process")):
+        say()
+        say(f"Native whole-check phases in s ({args.rules} rules; {how})")
+        table(
+            ["accounts", *labels],
             [
-                f"{row['accounts']:,}",
-                *(f"{(row['native'].get('phases') or {}).get(k, float('nan')):.2f}" for k in labels),
-            ]
-            for row in rows
-        ],
-    )
+                [
+                    f"{row['accounts']:,}",
+                    *(f"{(row[mode].get('phases') or {}).get(k, float('nan')):.2f}" for k in labels),
+                ]
+                for row in rows
+            ],
+        )
 
     def per(seconds: float | None, units: int, scale: float) -> str:
         return "—" if seconds is None else f"{seconds / units * scale:.0f}"
 
     say()
-    say(f"Native cost vs accounts ({args.rules} rules): linear when the per-account columns stay flat")
+    say(
+        f"Native cost vs accounts ({args.rules} rules, in one process: --no-parallel): linear when the per-account "
+        "columns stay flat"
+    )
     lines = []
     for row in rows:
-        nat, n = row["native"], row["accounts"]
+        nat, n = row["serial"], row["accounts"]
         if "error" in nat:
             continue
         ev = (nat.get("phases") or {}).get("evaluate")
@@ -589,7 +594,10 @@ def main(argv: list[str] | None = None) -> int:
     table(["accounts", "whole s", "µs/account", "ns/(rule×account)", "evaluate s", "evaluate ns/(rule×account)"], lines)
     if curve:
         say()
-        say(f"Native cost vs rules ({curve_at:,} accounts): linear when evaluate ns/(rule×account) stays flat")
+        say(
+            f"Native cost vs rules ({curve_at:,} accounts, in one process): linear when evaluate ns/(rule×account) "
+            "stays flat"
+        )
         lines = []
         for point in curve:
             nat, count = point["native"], point["rules"]
