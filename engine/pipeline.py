@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from engine import (
     __version__,
@@ -27,7 +27,7 @@ from engine import (
     waivers,
 )
 from engine.diagnostics import Diagnostic, InputError
-from engine.evaluation import Evaluator, RuleResult
+from engine.evaluation import Evaluator
 from engine.schemas import data_dir
 from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
 
@@ -122,9 +122,10 @@ def run_check(options: CheckOptions) -> report.Report:
 
     The inventory is validated before its results are used. A large JSON inventory (with a
     second core) is parsed and validated by a child process, forked once the files are read,
-    while this one parses it too and evaluates: if the child finds a problem, the results are
-    thrown away unseen (``engine.background``). Forking before parsing leaves the two
-    processes no parsed objects to share, so neither pays for copying the other's pages."""
+    while this one parses it too and evaluates (``engine.background``); the child then
+    evaluates the scopes this one leaves it (``engine.split``). If the child finds a problem,
+    every result is thrown away unseen. Forking before parsing leaves the two processes no
+    parsed objects to share, so neither pays for copying the other's pages."""
     problems: list[Diagnostic] = []  # every input's, in the order the inputs are named
     rules = None
     try:
@@ -156,7 +157,7 @@ def run_check(options: CheckOptions) -> report.Report:
         raws.clear()  # the bytes are parsed (and the child has its own copy): free them
         if unreadable or found or malformed:
             raise InputError([*problems, *malformed, *later])
-        child = _Child(checking, sources, helps)
+        child = split.Child(checking, sources, helps)
         outcome: report.Report | Exception | None = None
         if ready and checking.in_child:
             try:
@@ -174,27 +175,7 @@ def run_check(options: CheckOptions) -> report.Report:
     return outcome
 
 
-class _Child:
-    """The validating child's answers: its verdict, asked for once (or the same check done
-    here), then whichever of its scopes' results have arrived."""
-
-    def __init__(self, task: background.Task[Any], sources: list[Source], helps: bool) -> None:
-        self.task, self.sources, self.helps = task, sources, helps
-        self._problems: tuple[Diagnostic, ...] | None = None
-
-    def problems(self) -> tuple[Diagnostic, ...]:
-        if self._problems is None:
-            self._problems = self.task.result(otherwise=lambda: tuple(inventory.check(self.sources)))
-        return self._problems
-
-    def results(self) -> list[RuleResult]:
-        """The child's results so far (after a verdict of no problems); it is then stopped."""
-        done = [r for batch in self.task.ready() for r in batch]
-        self.task.cancel()
-        return done
-
-
-def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: _Child | None) -> report.Report:
+def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: split.Child | None) -> report.Report:
     """Evaluate, build the findings, assess and assemble the report (of a valid inventory).
 
     With a ``child`` that evaluates too, this process evaluates the costliest scope and builds
@@ -210,11 +191,11 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: _Chi
     mine = split.only(rules, theirs, inside=False)
     by_id = {r.rule_id: r for r in run(mine, org, as_of, scope=scope)}
     groups = findings.by_rule(mine, by_id.values(), org, as_of, scope)
-    if theirs:
-        found_problems = child.problems()  # type: ignore[union-attr]
+    if theirs and child is not None:
+        found_problems = child.problems()
         if found_problems:
             raise InputError(list(found_problems))  # judged by the caller, with the child's problems
-        answered = {r.rule_id: r for r in child.results()}  # type: ignore[union-attr]
+        answered = {r.rule_id: r for r in child.results()}
         rest = split.only(rules, theirs)
         missing = tuple(r for r in rest.rules if r.id not in answered)
         if missing:  # not done by the child yet: here, then

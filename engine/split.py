@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
-from engine import derive, inventory, ir, native
+from engine import background, derive, inventory, ir, native
 from engine.diagnostics import Diagnostic
 from engine.evaluation import RuleResult
 from engine.policies import PolicySet
-from engine.sources import RawFile, parse_all
+from engine.sources import RawFile, Source, parse_all
 
 
 def costs(policies: PolicySet, org: inventory.Inventory) -> dict[str, int]:
@@ -67,3 +68,24 @@ def child(
     scope = derive.Scope(org, as_of)  # shared by its scopes, as in a serial check
     for kind in sorted(partition(policies, org), key=lambda k: (-cost[k], k)):
         yield tuple(native.evaluate(only(policies, frozenset({kind})), org, as_of, scope=scope))
+
+
+class Child:
+    """The child's answers, as the parent reads them: its verdict, asked for once (or the
+    same check done here when there is no child or it failed), then whichever of its scopes'
+    results have arrived."""
+
+    def __init__(self, task: background.Task[Any], sources: list[Source], helps: bool) -> None:
+        self.task, self.sources, self.helps = task, sources, helps
+        self._problems: tuple[Diagnostic, ...] | None = None
+
+    def problems(self) -> tuple[Diagnostic, ...]:
+        if self._problems is None:
+            self._problems = self.task.result(otherwise=lambda: tuple(inventory.check(self.sources)))
+        return self._problems
+
+    def results(self) -> list[RuleResult]:
+        """The child's results so far (after a verdict of no problems); it is then stopped."""
+        done = [r for batch in self.task.ready() for r in batch]
+        self.task.cancel()
+        return done

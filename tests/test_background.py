@@ -261,12 +261,12 @@ def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path
 def test_the_child_evaluates_every_scope_but_the_costliest(children, monkeypatch) -> None:
     delivered: list[set[str]] = []
 
-    def results(self: pipeline._Child) -> list[Any]:
+    def results(self: split.Child) -> list[Any]:
         got = [r for batch in _everything(self.task) for r in batch]  # let the child finish first
         delivered.append({r.rule_id for r in got})
         return got
 
-    monkeypatch.setattr(pipeline._Child, "results", results)
+    monkeypatch.setattr(split.Child, "results", results)
     inventory_dir = ROOT / "examples" / "telecom"
     assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
     rules = policies.load([ROOT / "policies" / "baseline"])
