@@ -109,6 +109,26 @@ def test_leaving_early_stops_and_reaps_the_child(monkeypatch) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def test_no_fork_where_there_is_none(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+    monkeypatch.delattr(os, "fork")  # Windows
+    with background.Task(_pid) as task:
+        assert not task.in_child
+        assert task.result() == os.getpid()
+
+
+def test_a_fork_that_fails_leaves_the_work_here(monkeypatch) -> None:
+    monkeypatch.setattr(background, "cores", lambda: 2)
+
+    def no_room() -> int:
+        raise OSError("no memory for another process")
+
+    monkeypatch.setattr(os, "fork", no_room)
+    with background.Task(_pid) as task:
+        assert not task.in_child
+        assert task.result() == os.getpid()
+
+
 def test_no_fork_with_one_core_or_while_threads_run(monkeypatch) -> None:
     monkeypatch.setattr(background, "cores", lambda: 1)
     assert not background.Task(_pid).in_child
