@@ -21,17 +21,40 @@ import select
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 
+#: Where Linux shows the CPU quota of the container this process runs in.
+CGROUP = Path("/sys/fs/cgroup")
+
+
 def cores() -> int:
-    """CPUs this process may run on."""
+    """CPUs this process may use at once: those it may run on, within its container's CPU
+    quota (a container limited to one CPU's time gains nothing from a second process)."""
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
+        count = os.cpu_count() or 1
+    quota = _quota()
+    return count if quota is None else max(1, min(count, int(quota)))
+
+
+def _quota() -> float | None:
+    """The CPU quota in CPUs (cgroup v2 ``cpu.max``, or v1 ``cpu.cfs_quota_us``), or None."""
+    try:
+        limit, period = (CGROUP / "cpu.max").read_text().split()[:2]
+        return None if limit == "max" else int(limit) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        limit = int((CGROUP / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((CGROUP / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if limit <= 0 or period <= 0 else limit / period
 
 
 def can_fork() -> bool:

@@ -109,6 +109,26 @@ def test_leaving_early_stops_and_reaps_the_child(monkeypatch) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({}, 4),  # no cgroup files: the CPUs it may run on
+        ({"cpu.max": "max 100000\n"}, 4),
+        ({"cpu.max": "150000 100000\n"}, 1),  # one and a half CPUs' time: no second process
+        ({"cpu.max": "200000 100000\n"}, 2),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4),  # cgroup v1, no limit
+        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),
+        ({"cpu.max": "garbage"}, 4),
+    ],
+)
+def test_cores_within_the_containers_cpu_quota(monkeypatch, tmp_path: Path, files: dict, expected: int) -> None:
+    monkeypatch.setattr(background, "CGROUP", tmp_path)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    assert background.cores() == expected
+
+
 def test_no_fork_where_there_is_none(monkeypatch) -> None:
     monkeypatch.setattr(background, "cores", lambda: 2)
     monkeypatch.delattr(os, "fork")  # Windows
