@@ -29,6 +29,7 @@ class Scope:
         self.governance = inventory.governance
         self._dates: dict[str, int] = {}
         self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
+        self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
         self._patterns: dict[str, re.Pattern[str]] = {}
 
     def days_since(self, value: Any) -> int | None:
@@ -98,8 +99,8 @@ class Scope:
 
     def counts(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], int]:
         """How many items :meth:`index` would list under each key."""
-        key = (collection, paths, ("#",))
-        table = self._indexes.get(key)
+        key = (collection, paths)
+        table = self._counts.get(key)
         if table is None:
             listed = self._indexes.get((collection, paths, ()))
             column: list[Any] = []
@@ -111,8 +112,8 @@ class Scope:
                 table = {(value,): n for value, n in counted.items()}
             else:
                 table = {value: len(items) for value, items in self.index(collection, paths).items()}
-            self._indexes[key] = table
-        return table  # type: ignore[return-value]
+            self._counts[key] = table
+        return table
 
     def related_items(self, node: ir.Related, env: Env) -> list[Any]:
         if not node.on:
