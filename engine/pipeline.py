@@ -27,7 +27,7 @@ from engine import (
     waivers,
 )
 from engine.diagnostics import Diagnostic, InputError
-from engine.evaluation import Evaluator
+from engine.evaluation import Evaluator, RuleResult
 from engine.schemas import data_dir
 from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
 
@@ -195,11 +195,15 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: spli
         found_problems = child.problems()
         if found_problems:
             raise InputError(list(found_problems))  # judged by the caller, with the child's problems
-        answered = {r.rule_id: r for r in child.results()}
         rest = split.only(rules, theirs)
-        missing = tuple(r for r in rest.rules if r.id not in answered)
-        if missing:  # not done by the child yet: here, then
-            answered.update((r.rule_id, r) for r in run(replace(rules, rules=missing), org, as_of, scope=scope))
+        cost = split.costs(rules, org)
+        answered: dict[str, RuleResult] = {}
+        for kind in sorted(theirs, key=lambda k: (cost[k], k)):  # cheapest first: the child starts at the other end
+            answered.update(child.arrived())
+            pending = tuple(r for r in rest.rules if r.scope == kind and r.id not in answered)
+            if pending:  # not done by the child yet: here, then
+                answered.update((r.rule_id, r) for r in run(replace(rules, rules=pending), org, as_of, scope=scope))
+        child.stop()
         their_results = [answered[r.id] for r in rest.rules]
         groups += findings.by_rule(rest, their_results, org, as_of, scope)
         by_id.update((r.rule_id, r) for r in their_results)

@@ -73,19 +73,26 @@ def child(
 class Child:
     """The child's answers, as the parent reads them: its verdict, asked for once (or the
     same check done here when there is no child or it failed), then whichever of its scopes'
-    results have arrived."""
+    results have arrived. The child evaluates its scopes costliest first; the parent, when
+    done with its own, takes the others cheapest first, each unless the child's results for
+    it have arrived meanwhile, so that the two meet in the middle."""
 
     def __init__(self, task: background.Task[Any], sources: list[Source], helps: bool) -> None:
         self.task, self.sources, self.helps = task, sources, helps
         self._problems: tuple[Diagnostic, ...] | None = None
+        self._results: dict[str, RuleResult] = {}
 
     def problems(self) -> tuple[Diagnostic, ...]:
         if self._problems is None:
             self._problems = self.task.result(otherwise=lambda: tuple(inventory.check(self.sources)))
         return self._problems
 
-    def results(self) -> list[RuleResult]:
-        """The child's results so far (after a verdict of no problems); it is then stopped."""
-        done = [r for batch in self.task.ready() for r in batch]
+    def arrived(self) -> dict[str, RuleResult]:
+        """The child's results so far, by rule id (after a verdict of no problems); never
+        waits for one still being computed."""
+        self._results.update((r.rule_id, r) for batch in self.task.ready() for r in batch)
+        return self._results
+
+    def stop(self) -> None:
+        """Its results are no longer needed: stop the child."""
         self.task.cancel()
-        return done

@@ -301,12 +301,13 @@ def test_a_child_that_dies_changes_nothing(children, monkeypatch, tmp_path: Path
 def test_the_child_evaluates_every_scope_but_the_costliest(children, monkeypatch) -> None:
     delivered: list[set[str]] = []
 
-    def results(self: split.Child) -> list[Any]:
-        got = [r for batch in _everything(self.task) for r in batch]  # let the child finish first
-        delivered.append({r.rule_id for r in got})
-        return got
+    def arrived(self: split.Child) -> dict[str, Any]:
+        if not self._results:
+            self._results = {r.rule_id: r for batch in _everything(self.task) for r in batch}  # the child finishes
+            delivered.append(set(self._results))
+        return self._results
 
-    monkeypatch.setattr(split.Child, "results", results)
+    monkeypatch.setattr(split.Child, "arrived", arrived)
     inventory_dir = ROOT / "examples" / "telecom"
     assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
     rules = policies.load([ROOT / "policies" / "baseline"])
@@ -337,12 +338,40 @@ def test_scopes_the_child_did_not_send_are_evaluated_here(children, monkeypatch,
         assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
 
 
-def test_the_parent_does_not_wait_for_a_slow_child(children, monkeypatch) -> None:
-    monkeypatch.setattr(split, "child", _verdict_then(slice(None), pause=60))
+def _first_then_stall() -> Any:
+    """A child that sends its verdict and its costliest scope's results, then stalls."""
+    real = split.child
+
+    def child(*args: Any) -> Any:
+        answers = real(*args)
+        yield next(answers)
+        yield next(answers, ())
+        time.sleep(60)
+
+    return child
+
+
+@pytest.mark.parametrize("stalling", ["before its first scope", "after its first scope"])
+def test_the_parent_does_not_wait_for_a_slow_child(children, monkeypatch, stalling: str) -> None:
+    slow = _verdict_then(slice(None), pause=60) if stalling == "before its first scope" else _first_then_stall()
+    monkeypatch.setattr(split, "child", slow)
+    used: list[int] = []
+    original = split.Child.arrived
+
+    def arrived(self: split.Child) -> dict[str, Any]:
+        deadline = time.monotonic() + 20
+        while stalling == "after its first scope" and not original(self) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first scope's results are on their way: let them arrive
+        got = original(self)
+        used.append(len(got))
+        return got
+
+    monkeypatch.setattr(split.Child, "arrived", arrived)
     inventory_dir = ROOT / "examples" / "telecom"
     start = time.monotonic()
     assert _report(inventory_dir, parallel=True) == _report(inventory_dir, parallel=False)
-    assert time.monotonic() - start < 30  # it evaluated the child's scopes itself and stopped the child
+    assert time.monotonic() - start < 45  # it evaluated the rest itself and stopped the child
+    assert (max(used) > 0) is (stalling == "after its first scope")  # what did arrive was used
 
 
 def test_partition_is_by_cost_and_leaves_a_single_scope_alone() -> None:
