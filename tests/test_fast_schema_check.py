@@ -281,3 +281,55 @@ def test_json_sources_skip_only_the_string_check_of_dates(tmp_path) -> None:
     unknown = copy.deepcopy(example)
     unknown["organisation"]["colour"] = "red"
     assert fast(unknown, True) is False
+
+
+def _errors_seen(errors) -> list[tuple]:
+    return [(tuple(e.absolute_path), e.message, e.validator) for err in errors for e in schemas._leaves(err)]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_narrowed_jsonschema_reports_what_a_whole_walk_reports(monkeypatch, seed: int) -> None:
+    """Large collections are left out of jsonschema's walk but for the items the typed check
+    cannot clear: the same errors, paths and order as walking the whole document."""
+    monkeypatch.setattr(schemas, "NARROW_FROM", 1)  # every collection narrowed
+    rng = random.Random(seed)
+    document = copy.deepcopy(_example())
+    for _ in range(rng.randint(1, 4)):
+        if rng.random() < 0.15:  # the top level: a wrong organisation, an unknown key, a collection not a list
+            document[rng.choice(["organisation", "unknown_top", *document])] = copy.deepcopy(rng.choice(VALUES))
+            continue
+        lists = [k for k, v in document.items() if isinstance(v, list) and v]
+        if not lists:
+            continue
+        items = document[rng.choice(lists)]
+        index = rng.randrange(len(items))
+        if not isinstance(items[index], dict) or rng.random() < 0.05:
+            items[index] = copy.deepcopy(rng.choice(VALUES))  # an item that is no record
+            continue
+        key = rng.choice([*items[index], "unknown_key"])
+        items[index][key] = copy.deepcopy(rng.choice(VALUES))
+    whole = _errors_seen(schemas._full("inventory").iter_errors(document))
+    assert _errors_seen(schemas._errors("inventory", document)) == whole
+
+
+def test_a_large_collection_is_narrowed_to_its_bad_items(monkeypatch) -> None:
+    document = {
+        "organisation": {"name": "Uniform", "colour": "red"},
+        "departments": [{"id": "d1", "name": "D"}],
+        "training": [{"id": f"t{i}", "topic": "basics", "department": "d1", "trained": i} for i in range(3000)],
+    }
+    document["training"][7]["trained"] = -3
+    document["training"][2999]["hue"] = "blue"
+    walked: list[int] = []
+    original = schemas._uncleared
+
+    def uncleared(items, clears):
+        found = list(original(items, clears))
+        walked.extend(found)
+        return iter(found)
+
+    monkeypatch.setattr(schemas, "_uncleared", uncleared)
+    seen = _errors_seen(schemas._errors("inventory", document))
+    assert walked == [7, 2999]  # only these items were walked by jsonschema
+    assert seen == _errors_seen(schemas._full("inventory").iter_errors(document))
+    assert [path for path, _, _ in seen] == [("organisation",), ("training", 7, "trained"), ("training", 2999)]
