@@ -518,9 +518,8 @@ def main(argv: list[str] | None = None) -> int:
             say(f"  durable at {row['accounts']:,} accounts: {r['error'][:300]}")
     say("")
     say(
-        "Native with the inventory validated in a child process beside the evaluation (the default) and without "
-        "(--no-parallel);\npeak RSS in MB: the child's counts the pages it shares with the parent, so the sum is an "
-        "upper bound"
+        "Native with a child process sharing the check (the default) and without (--no-parallel);\n"
+        "peak RSS in MB: the child's counts the pages it shares with the parent, so the sum is an upper bound"
     )
     table(
         ["accounts", "native s", "MB", "child MB", "serial s", "MB", "serial/parse", "serial/native"],
