@@ -128,8 +128,9 @@ POLICIES = click.option(
     "--parallel/--no-parallel",
     default=True,
     show_default=True,
-    help=f"Validate a JSON inventory of {pipeline.PARALLEL_FROM >> 20}+ MB in a child process while evaluating "
-    "(POSIX, 2+ cores); --no-parallel uses one process and about half the memory.",
+    help=f"Share the check of a JSON inventory of {pipeline.PARALLEL_FROM >> 20}+ MB with a child process that "
+    "validates it and evaluates part of it (POSIX, 2+ cores); --no-parallel uses one process and about half "
+    "the memory.",
 )
 @WAIVERS
 @click.option(

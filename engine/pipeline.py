@@ -58,11 +58,11 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
-    parallel: bool = True  # a large JSON inventory is validated in a child process while the parent evaluates
+    parallel: bool = True  # a child process validates a large JSON inventory and evaluates part of it
 
 
-#: Bytes of JSON inventory from which validating it in a child process, beside the
-#: evaluation, pays (~5,000 accounts; a YAML inventory's parsing dwarfs its validation).
+#: Bytes of JSON inventory from which sharing its check with a child process pays (~5,000
+#: accounts; a YAML inventory's parsing, which both processes do, dwarfs the rest).
 PARALLEL_FROM = 8 << 20
 
 
