@@ -41,6 +41,7 @@ class MarkTable:
 
 
 _NEWLINE = re.compile("\n")
+_DECODE = json.JSONDecoder().raw_decode
 
 
 class LineIndex:
@@ -130,6 +131,27 @@ class JsonOffsets:
             return [self.locate((key, index)) for index in indices]
         return self._lines.marks(list(map(offsets.__getitem__, indices)))
 
+    def _item_span(self, key: str, index: int) -> tuple[int, int] | None:
+        """Where item ``index`` of array ``key`` starts and ends (None: no such item).
+
+        Found near its id when the ids can be read off: the item starts at the last ``{``
+        before its id (after the previous item's id) that decodes to the very item parsed; one
+        item is decoded, not the whole array. Otherwise the array is walked item by item."""
+        offsets = self._id_offsets(key)
+        if offsets is not None and 0 <= index < len(offsets):
+            item = self._data[key][index]
+            lower = offsets[index - 1] if index else self._arrays[key][0]
+            position = offsets[index]
+            while (position := self._text.rfind("{", lower, position)) >= 0:
+                try:
+                    value, end = _DECODE(self._text, position)
+                except ValueError:  # a brace inside a string, or a nested object cut short
+                    continue
+                if value == item:
+                    return position, end
+        starts, ends = self._item_spans(key)
+        return (starts[index], ends[index]) if 0 <= index < len(starts) else None
+
     def _item_spans(self, key: str) -> tuple[list[int], list[int]]:
         if key not in self._spans:
             _, starts, ends, _ = self._walk_array(self._text, self._arrays[key][0])
@@ -147,14 +169,14 @@ class JsonOffsets:
             offsets = self._id_offsets(key)
             if offsets is not None and 0 <= index < len(offsets):
                 return self._lines.mark(offsets[index])
-        starts, ends = self._item_spans(key)
-        if not 0 <= index < len(starts):
+        span = self._item_span(key, index)
+        if span is None:
             return self._lines.mark(self._keys[key])
-        start = starts[index]
+        start, end = span
         base = self._lines.mark(start)
         if len(path) == 2:
             return base
-        table = self._item_marks(key, index, start, ends[index])
+        table = self._item_marks(key, index, start, end)
         if table is None:
             return base
         line, col = table.locate(path[2:])
