@@ -265,7 +265,7 @@ def validate(paths: tuple[str, ...]) -> None:
     Example:
       smgov validate examples/energy policies/baseline
     """
-    inventory_paths, policy_paths = pipeline.split_inputs(paths)
+    inventory_paths, policy_paths, read = pipeline.split_inputs(paths)
     problems = []
     counted = 0
     if policy_paths:
@@ -275,7 +275,7 @@ def validate(paths: tuple[str, ...]) -> None:
             problems.extend(exc.diagnostics)
     if inventory_paths:
         try:
-            pipeline.load_inventory(inventory_paths)
+            pipeline.load_inventory(inventory_paths, read)
         except InputError as exc:
             problems.extend(exc.diagnostics)
     if problems:

@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import hashlib
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
@@ -29,7 +29,8 @@ from engine import (
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator, RuleResult
 from engine.schemas import data_dir
-from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
+from engine.sources import RawFile, Source, discover, display, load_all, parse_all
+from engine.sources import read as sources_read
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,16 +71,25 @@ def _worth_a_child(files: list[RawFile]) -> bool:
     return all(f.suffix == ".json" for f in files) and sum(len(f.raw) for f in files) >= PARALLEL_FROM
 
 
-def read_inventory(paths: Sequence[str | Path]) -> tuple[list[Source], list[Diagnostic]]:
-    """Find and read the inventory files (not yet validated)."""
+def read_inventory(
+    paths: Sequence[str | Path], already: Mapping[Path, Source | Diagnostic] | None = None
+) -> tuple[list[Source], list[Diagnostic]]:
+    """Find and read the inventory files (not yet validated); ``already``: files read before,
+    by resolved path, not read again."""
     files, problems = discover(paths, "inventory")
-    sources, read_problems = read_all(files)
-    return sources, [*problems, *read_problems]
+    read: list[Source | Diagnostic] = []
+    for file in files:
+        known = (already or {}).get(file.resolve())
+        read.append(known if known is not None else sources_read(file))
+    sources = [r for r in read if isinstance(r, Source)]
+    return sources, [*problems, *(r for r in read if isinstance(r, Diagnostic))]
 
 
-def load_inventory(paths: Sequence[str | Path]) -> inventory.Inventory:
+def load_inventory(
+    paths: Sequence[str | Path], already: Mapping[Path, Source | Diagnostic] | None = None
+) -> inventory.Inventory:
     """Find, read, validate and merge inventory files. Raises InputError with every problem."""
-    sources, problems = read_inventory(paths)
+    sources, problems = read_inventory(paths, already)
     if problems:
         raise InputError(problems)
     return inventory.build(sources)
@@ -254,20 +264,29 @@ def _digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str], dict[Path, Source | Diagnostic]]:
     """Tell policy inputs (a pack directory, or a file with a top-level ``rules`` list) from
-    inventory inputs, for ``smgov validate``."""
+    inventory inputs, for ``smgov validate``; with every file read to tell them apart, by
+    resolved path (so that a large inventory is not parsed twice)."""
     inventories: list[str] = []
     policy_inputs: list[str] = []
+    read: dict[Path, Source | Diagnostic] = {}
+
+    def read_once(file: Path) -> Source | Diagnostic:
+        key = file.resolve()
+        if key not in read:
+            read[key] = sources_read(file)
+        return read[key]
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             is_pack = (path / "pack.yaml").exists() or any(
-                (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
-                for s in read_all(discover([path], "input", policies.skip_non_rules)[0])[0]
+                isinstance(s, Source) and (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
+                for s in map(read_once, discover([path], "input", policies.skip_non_rules)[0])
             )
         else:
-            result = read_all([path])[0]
-            is_pack = bool(result) and isinstance(result[0].data, dict) and "rules" in result[0].data
+            result = read_once(path) if path.is_file() else None
+            is_pack = isinstance(result, Source) and isinstance(result.data, dict) and "rules" in result.data
         (policy_inputs if is_pack else inventories).append(raw)
-    return inventories, policy_inputs
+    return inventories, policy_inputs, read

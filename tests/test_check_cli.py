@@ -11,7 +11,7 @@ import yaml
 
 from engine import pipeline
 from engine.schemas import load_schema
-from tests.helpers import cli, write
+from tests.helpers import ROOT, cli, write
 
 POLICY = {
     "version": 1,
@@ -316,3 +316,21 @@ def test_findings_in_a_directory_point_into_the_file_of_each_subject(files, tmp_
         assert path.name == finding["subject"]["id"][0] + suffix
         line = path.read_text().splitlines()[finding["location"]["line"] - 1]
         assert finding["subject"]["id"] in line, (finding["location"], line)
+
+
+def test_validate_parses_an_inventory_file_once(monkeypatch, tmp_path: Path) -> None:
+    """Telling policies from inventories reads the files; an inventory is not parsed again."""
+    counted: dict[str, int] = {}
+    original = pipeline.sources_read
+
+    def counting(path: Path) -> object:
+        counted[str(Path(path).resolve())] = counted.get(str(Path(path).resolve()), 0) + 1
+        return original(path)
+
+    monkeypatch.setattr(pipeline, "sources_read", counting)
+    inventory = tmp_path / "org.json"
+    inventory.write_text(json.dumps(INVENTORY))
+    result = cli("validate", str(inventory), str(ROOT / "policies" / "baseline"))
+    assert result.exit_code == 0, result.output
+    assert counted[str(inventory.resolve())] == 1
+    assert counted and set(counted.values()) == {1}
