@@ -215,7 +215,29 @@ def _matches(pattern: str, strings_only: bool, values: list[Any]) -> bool:
         values = list(set(values))
     if not strings_only:
         values = [v for v in values if v.__class__ is str]
+    if len(values) > 1000 and _lines_apart(pattern):
+        # One pass over the values joined by newlines (none holds one): each of n values
+        # matches iff the pattern, anchored at line starts and ends, matches n times (a match
+        # spanning lines would leave a line without one).
+        text = "\n".join(values)
+        if text.count("\n") == len(values) - 1:
+            return len(re.findall(pattern, text, re.MULTILINE)) == len(values)
     return all(map(search, values))
+
+
+#: What may make a pattern mean something else across the lines of a joined text:
+#: alternation, flags, lookarounds, absolute anchors, and whatever can match a newline.
+_NOT_LINEWISE = ("|", "(?", "\\A", "\\Z", "[^", "\\s", "\\D", "\\W", "\\n", "\\x", "\\u", "\\U", "\\N", "\\0", "\\1")
+
+
+def _lines_apart(pattern: str) -> bool:
+    """Whether ``pattern`` means the same on each line of a text in MULTILINE mode as on a
+    string without newlines: anchored at both ends, and nothing of ``_NOT_LINEWISE``. (The
+    joined check stays sound without this, since a match across lines leaves a line without
+    one; this keeps it from saying no to good values.)"""
+    if not (pattern.startswith("^") and pattern.endswith("$")) or pattern.endswith("\\$"):
+        return False
+    return not any(token in pattern for token in _NOT_LINEWISE)
 
 
 def _all_unique(lists: list[Any]) -> bool:

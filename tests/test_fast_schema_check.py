@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 
 import jsonschema
 import pytest
@@ -333,3 +334,44 @@ def test_a_large_collection_is_narrowed_to_its_bad_items(monkeypatch) -> None:
     assert walked == [7, 2999]  # only these items were walked by jsonschema
     assert seen == _errors_seen(schemas._full("inventory").iter_errors(document))
     assert [path for path, _, _ in seen] == [("organisation",), ("training", 7, "trained"), ("training", 2999)]
+
+
+PATTERNS = [
+    r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+    r"^\d{4}-\d{2}-\d{2}$",
+    r"^[a-z][a-z0-9_]*$",
+    r"^x*$",
+    r"^[^,]+$",  # a negated class: can match a newline
+    r"^\s*\S+$",  # \s matches a newline
+    r"^.*$",
+    r"^(a|b)c$",  # alternation: the slow path
+    r"^a$\n?",  # not ending in $: the slow path
+    r"^https?://\S+$",
+]
+ALPHABET = ["a", "b", "c", "x", "Z", "0", "7", "-", ".", "_", ":", ",", " ", "\t", "é", "/", "http://", "\r", "\n"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_many_values_checked_in_one_pass_agree_with_each_alone(seed: int) -> None:
+    from engine.typedcheck import _matches
+
+    rng = random.Random(seed)
+    pattern = rng.choice(PATTERNS)
+    good = [v for v in (f"{rng.choice('abxZ')}{i}{rng.choice(['', '.x', ':7', '-a'])}" for i in range(1500))]
+    if pattern == r"^\d{4}-\d{2}-\d{2}$":
+        good = [f"{2000 + i % 30}-0{1 + i % 9}-1{i % 10}" for i in range(1500)]
+    values = list(good)
+    for _ in range(rng.randint(0, 3)):  # some values that may not match
+        values[rng.randrange(len(values))] = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 6)))
+    expected = all(re.search(pattern, v) for v in values)
+    assert _matches(pattern, True, values) is expected
+
+
+def test_the_inventorys_patterns_are_checked_in_one_pass() -> None:
+    from engine.typedcheck import _lines_apart
+
+    check = schemas.fast_check("inventory")
+    assert check is not None
+    patterns = {arg[0] for _, kind, arg in check.checks if kind == "pattern"}
+    assert patterns and all(map(_lines_apart, patterns))
+    assert not any(map(_lines_apart, [r"^(a|b)$", r"^[^,]+$", r"^a\s$", r"a$", r"^a", r"^a\$"]))
