@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import hashlib
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
@@ -29,8 +29,7 @@ from engine import (
 from engine.diagnostics import Diagnostic, InputError
 from engine.evaluation import Evaluator, RuleResult
 from engine.schemas import data_dir
-from engine.sources import RawFile, Source, discover, display, load_all, parse_all
-from engine.sources import read as sources_read
+from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,24 +71,19 @@ def _worth_a_child(files: list[RawFile]) -> bool:
 
 
 def read_inventory(
-    paths: Sequence[str | Path], already: Mapping[Path, Source | Diagnostic] | None = None
+    paths: Sequence[str | Path], known: dict[Path, Source | Diagnostic] | None = None
 ) -> tuple[list[Source], list[Diagnostic]]:
-    """Find and read the inventory files (not yet validated); ``already``: files read before,
-    by resolved path, not read again."""
+    """Find and read the inventory files (not yet validated); ``known``: see ``read_all``."""
     files, problems = discover(paths, "inventory")
-    read: list[Source | Diagnostic] = []
-    for file in files:
-        known = (already or {}).get(file.resolve())
-        read.append(known if known is not None else sources_read(file))
-    sources = [r for r in read if isinstance(r, Source)]
-    return sources, [*problems, *(r for r in read if isinstance(r, Diagnostic))]
+    sources, read_problems = read_all(files, known)
+    return sources, [*problems, *read_problems]
 
 
 def load_inventory(
-    paths: Sequence[str | Path], already: Mapping[Path, Source | Diagnostic] | None = None
+    paths: Sequence[str | Path], known: dict[Path, Source | Diagnostic] | None = None
 ) -> inventory.Inventory:
     """Find, read, validate and merge inventory files. Raises InputError with every problem."""
-    sources, problems = read_inventory(paths, already)
+    sources, problems = read_inventory(paths, known)
     if problems:
         raise InputError(problems)
     return inventory.build(sources)
@@ -266,27 +260,20 @@ def _digest(path: str) -> str:
 
 def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str], dict[Path, Source | Diagnostic]]:
     """Tell policy inputs (a pack directory, or a file with a top-level ``rules`` list) from
-    inventory inputs, for ``smgov validate``; with every file read to tell them apart, by
-    resolved path (so that a large inventory is not parsed twice)."""
+    inventory inputs, for ``smgov validate``; with the files read to tell them apart, by
+    resolved path (for ``read_all``: a large inventory is not parsed twice)."""
     inventories: list[str] = []
     policy_inputs: list[str] = []
-    read: dict[Path, Source | Diagnostic] = {}
-
-    def read_once(file: Path) -> Source | Diagnostic:
-        key = file.resolve()
-        if key not in read:
-            read[key] = sources_read(file)
-        return read[key]
-
+    known: dict[Path, Source | Diagnostic] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             is_pack = (path / "pack.yaml").exists() or any(
-                isinstance(s, Source) and (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
-                for s in map(read_once, discover([path], "input", policies.skip_non_rules)[0])
+                (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
+                for s in read_all(discover([path], "input", policies.skip_non_rules)[0], known)[0]
             )
         else:
-            result = read_once(path) if path.is_file() else None
-            is_pack = isinstance(result, Source) and isinstance(result.data, dict) and "rules" in result.data
+            result = read_all([path], known)[0] if path.is_file() else []
+            is_pack = bool(result) and isinstance(result[0].data, dict) and "rules" in result[0].data
         (policy_inputs if is_pack else inventories).append(raw)
-    return inventories, policy_inputs, read
+    return inventories, policy_inputs, known

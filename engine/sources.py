@@ -134,8 +134,14 @@ def _parse(name: str, suffix: str, raw: bytes) -> tuple[Any, PositionIndex] | Di
     return parse_yaml(text, name)
 
 
-def read_all(paths: Iterable[Path]) -> tuple[list[Source], list[Diagnostic]]:
-    return _split(map(read, paths))
+def read_all(
+    paths: Iterable[Path], known: dict[Path, Source | Diagnostic] | None = None
+) -> tuple[list[Source], list[Diagnostic]]:
+    """Read and parse the files; ``known``: files already read, by resolved path, reused (not
+    parsed again) and added to."""
+    if known is None:
+        return _split(map(read, paths))
+    return _split(known[p] if (p := path.resolve()) in known else known.setdefault(p, read(path)) for path in paths)
 
 
 def load_all(paths: Iterable[Path]) -> tuple[list[RawFile], list[Diagnostic]]:

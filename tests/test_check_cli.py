@@ -320,14 +320,16 @@ def test_findings_in_a_directory_point_into_the_file_of_each_subject(files, tmp_
 
 def test_validate_parses_an_inventory_file_once(monkeypatch, tmp_path: Path) -> None:
     """Telling policies from inventories reads the files; an inventory is not parsed again."""
+    from engine import sources
+
     counted: dict[str, int] = {}
-    original = pipeline.sources_read
+    original = sources.read
 
     def counting(path: Path) -> object:
         counted[str(Path(path).resolve())] = counted.get(str(Path(path).resolve()), 0) + 1
         return original(path)
 
-    monkeypatch.setattr(pipeline, "sources_read", counting)
+    monkeypatch.setattr(sources, "read", counting)
     inventory = tmp_path / "org.json"
     inventory.write_text(json.dumps(INVENTORY))
     result = cli("validate", str(inventory), str(ROOT / "policies" / "baseline"))
