@@ -82,8 +82,7 @@ class Finding:
 
 
 def fingerprint(rule_id: str, kind: str, subject_id: str) -> str:
-    """Stable identity of a finding: rule, subject kind and id; never the file or the line
-    (``build`` computes the same inline)."""
+    """Stable identity of a finding: rule, subject kind and id; never the file or the line."""
     return sha256(f"{rule_id}\x1f{kind}\x1f{subject_id}".encode()).hexdigest()[:32]
 
 
@@ -260,7 +259,6 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         remediation=rule.remediation,
         references=rule.references,
     )
-    prefix = f"{rule.id}\x1f{kind}\x1f"
     return [
         make(
             subject_id=subject_id,
@@ -268,7 +266,7 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
             message=message_of(subject),
             evidence=evidence_of(values_of(subject)),
             location=location,
-            fingerprint=sha256((prefix + subject_id).encode()).hexdigest()[:32],
+            fingerprint=fingerprint(rule.id, kind, subject_id),
         )
         for subject, subject_id, location in zip(subjects, ids, locations, strict=True)
     ]
