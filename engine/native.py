@@ -23,14 +23,14 @@ _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "
 class _Gen:
     """Generates the source of one scope's check function."""
 
-    def __init__(self, hoisted: dict[str, str] | None = None) -> None:
+    def __init__(self) -> None:
         self.constants: list[Any] = []
         # related-item indexes: (collection, the paths they are keyed by, fields each item must have)
         self.tables: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         self.counts: list[tuple[str, tuple[tuple[str, ...], ...]]] = []  # linked items per key, counted
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
-        self.hoisted = hoisted or {}  # top-level subject field -> the local that holds it
+        self.hoisted: dict[str, str] = {}  # top-level subject field -> the local that holds it (generate sets it)
 
     def const(self, value: Any) -> str:
         self.constants.append(value)
