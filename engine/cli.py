@@ -17,12 +17,21 @@ from typing import Any
 import click
 
 from engine import __version__, baseline, pipeline, policies
-from engine.cli_common import EXIT_FINDINGS, EXIT_OK, _colour, _emit, guarded
+from engine.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    _colour,
+    _emit,
+    guarded,
+    input_files,
+    output_write,
+    refuse_overwriting,
+)
 from engine.cli_policy import diff, policy
 from engine.cli_reports import trend, verify
 from engine.diagnostics import InputError
 from engine.levels import SEVERITIES, at_or_above
-from engine.output import write_atomic
+from engine.output import Write, write_atomic
 from engine.packs import describe as describe_origin
 from engine.render import FILE_NAMES, RENDERERS
 from engine.render import text as text_renderer
@@ -36,6 +45,37 @@ def _formats(formats: tuple[str, ...], output: str | None, output_dir: str | Non
     if len(chosen) > 1 and not output_dir:
         raise click.UsageError(f"{len(chosen)} formats need --output-dir (one file per format)")
     return chosen
+
+
+def _check_inputs(
+    paths: tuple[str, ...], policy_dirs: tuple[str, ...], waivers: str | None, known: str | None = None
+) -> list[tuple[str, str]]:
+    """Every file a check or a plan reads, with its role (``known``: the --baseline)."""
+    found = input_files(paths, "inventory") + input_files(policy_dirs or pipeline.default_policies(), "policy")
+    return found + [(path, role) for path, role in ((waivers, "waivers"), (known, "baseline")) if path]
+
+
+def _report_writes(
+    formats: tuple[str, ...],
+    output: str | None,
+    output_dir: str | None,
+    evidence_dir: str | None,
+    write_baseline: str | None,
+) -> list[Write]:
+    """What a check will write. A new baseline or JSON report may replace the --baseline it
+    was compared with (a baseline kept up to date in place); nothing else may replace an input."""
+    refresh = frozenset({"baseline"})
+    writes = [Write(write_baseline, "--write-baseline", refresh)] if write_baseline else []
+    if output:
+        writes.append(Write(output, "--output", refresh if formats[0] == "json" else frozenset()))
+    if output_dir:
+        writes += [
+            Write(os.path.join(output_dir, FILE_NAMES[f]), "--output-dir", refresh if f == "json" else frozenset())
+            for f in formats
+        ]
+    if evidence_dir:
+        writes.append(Write(evidence_dir, "--evidence", replaces_directory=True))
+    return writes
 
 
 def _write_reports(report: Any, formats: tuple[str, ...], output: str | None, output_dir: str | None) -> None:
@@ -172,6 +212,10 @@ def check(
       smgov check org/ --evidence evidence/2026-10-01 --as-of 2026-10-01
     """
     formats = _formats(formats, output, output_dir)
+    refuse_overwriting(
+        _report_writes(formats, output, output_dir, evidence_dir, write_baseline),
+        _check_inputs(paths, policy_dirs, waivers_file, baseline_file),
+    )
     options = pipeline.CheckOptions(
         inventory=paths,
         policies=policy_dirs,
@@ -238,6 +282,7 @@ def plan(
       smgov plan examples/telecom --as-of 2026-10-01
       smgov plan org/ --policies my-pack --format json --output plan.json
     """
+    refuse_overwriting([output_write(output)], _check_inputs(paths, policy_dirs, waivers_file))
     options = pipeline.CheckOptions(
         inventory=paths,
         policies=policy_dirs,

@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from engine.diagnostics import InputError
 from engine.evaluation import EvaluatorRefused
-from engine.output import write_atomic
+from engine.output import Write, clashes, collisions, write_atomic
+from engine.sources import discover
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -51,6 +53,32 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return run
+
+
+def input_files(paths: Iterable[str | Path], role: str) -> list[tuple[str, str]]:
+    """The files a command reads from ``paths`` (directories expanded), with their role; the
+    paths that are not there are the reading step's to report."""
+    return [(str(path), role) for path in discover(paths, role)[0]]
+
+
+def refuse_overwriting(writes: Iterable[Write | None], inputs: Iterable[tuple[str, str]]) -> None:
+    """Exit 2, before anything is written, when an output would overwrite one of the
+    command's inputs (or replace a directory that holds one), or two outputs would undo
+    each other."""
+    chosen = [w for w in writes if w is not None]
+    problems = [f"{clash.message()}: refusing to overwrite it" for clash in clashes(chosen, inputs)]
+    problems += collisions(chosen)
+    if not problems:
+        return
+    for problem in problems:
+        click.echo(f"smgov: {problem}", err=True)
+    click.echo("smgov: nothing was written; choose other output paths", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def output_write(output: str | None) -> Write | None:
+    """The ``--output`` file of a command, if given."""
+    return Write(output, "--output") if output else None
 
 
 def _colour(output: str | None) -> bool:

@@ -16,7 +16,7 @@ import click
 from engine import diff as diffing
 from engine import impact as impacting
 from engine import pipeline, policies, policydocs, policylint, policytest
-from engine.cli_common import EXIT_FINDINGS, EXIT_OK, _emit, guarded
+from engine.cli_common import EXIT_FINDINGS, EXIT_OK, _emit, guarded, input_files, output_write, refuse_overwriting
 from engine.diagnostics import Diagnostic, InputError
 from engine.sources import display
 
@@ -135,6 +135,7 @@ def docs(paths: tuple[str, ...], output: str | None, as_of: dt.datetime | None) 
     Example:
       smgov policy docs policies/baseline -o docs/rules.md
     """
+    refuse_overwriting([output_write(output)], input_files(_dirs(paths), "policy"))
     loaded = policies.load(_dirs(paths))
     cases = policytest.load_cases(policytest.case_files(loaded, paths), loaded, _today(as_of))
     _emit(policydocs.render(loaded, cases), output)
@@ -178,6 +179,10 @@ def impact(
     Example:
       smgov policy impact --base origin/main --inventory examples/telecom > impact.md
     """
+    inputs = input_files(_dirs(policy_dirs), "policy")
+    refuse_overwriting(
+        [output_write(output)], inputs + input_files(inventories or impacting.default_inventories(), "inventory")
+    )
     result = impacting.run(base, policy_dirs, inventories, _today(as_of), engine, Path.cwd())
     if fmt == "json":
         _emit(json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n", output)
@@ -201,6 +206,7 @@ def diff(old: str, new: str, fmt: str, output: str | None, verbose: bool, fail_o
     Example:
       smgov diff last-month.json report.json --format markdown
     """
+    refuse_overwriting([output_write(output)], [(old, "report"), (new, "report")])
     problems: list[Diagnostic] = []
     reports = []
     for path in (old, new):

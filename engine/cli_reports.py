@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from engine.cli_common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _emit, guarded
+from engine.cli_common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _emit, guarded, output_write, refuse_overwriting
 
 
 @click.command()
@@ -60,5 +60,6 @@ def trend(reports: tuple[str, ...], fmt: str, output: str | None) -> None:
     """
     from engine import trend as trends
 
+    refuse_overwriting([output_write(output)], [(path, "report") for path in reports])
     points = trends.load(reports)
     _emit(trends.render_html(points) if fmt == "html" else trends.render_markdown(points), output)

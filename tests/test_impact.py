@@ -139,3 +139,14 @@ def test_a_pack_that_does_not_exist_at_the_base_adds_every_rule(repo: Path) -> N
     assert result.exit_code == 0, result.output
     assert "| `ACME-OWN-001` test rule | new rule | +1<br>org: account `a2` | — |" in result.output
     assert "| `org` | organisation | — | none |" in result.output
+
+
+def test_impact_never_writes_over_the_policies_or_inventories_it_compares(repo: Path) -> None:
+    rules = repo / "policies" / "acme" / "rules.yaml"
+    inventory = repo / "org" / "inventory.yaml"
+    before = rules.read_bytes(), inventory.read_bytes()
+    for target, role in (("policies/acme/rules.yaml", "policy"), ("org/inventory.yaml", "inventory")):
+        result = impact("--base", "HEAD~1", "-o", target)
+        assert result.exit_code == 2, result.output
+        assert f"--output {target} is an input of this command ({role})" in result.stderr
+    assert (rules.read_bytes(), inventory.read_bytes()) == before
