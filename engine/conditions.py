@@ -7,6 +7,7 @@ type reasons is a policy error, not a silent miss.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -103,9 +104,17 @@ def _check_literal(value: Any, kind: str, enum: tuple[Any, ...], label: str, whe
         raise CompileError(
             f"{label} is a {kind}; {value!r} is a {type(value).__name__} (values are never coerced)", where
         )
+    _finite(value, where)
     if enum and value not in enum:
         raise CompileError(f"{value!r} can never match {label}: allowed values are {', '.join(map(str, enum))}", where)
     return value
+
+
+def _finite(value: Any, where: PathT) -> None:
+    """NaN and the infinities compare in ways no inventory value can mean (NaN equals nothing,
+    not even itself): a policy may not hold them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CompileError(f"{value!r} is not a finite number: compare with a finite value", where)
 
 
 def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "", enum: tuple[Any, ...] = ()) -> Any:
@@ -126,6 +135,7 @@ def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "",
 def _number(value: Any, where: PathT) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise CompileError(f"expected a number, got {value!r}", where)
+    _finite(value, where)
     return value
 
 

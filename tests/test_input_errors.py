@@ -205,6 +205,23 @@ def test_enum_value_that_can_never_match(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("condition", "shown"),
+    [
+        ("{field: admins, count: {lt: .inf}}", "inf"),
+        ("{field: admins, count: {gte: -.inf}}", "-inf"),
+        ("{field: admins, count: {not_equals: .nan}}", "nan"),
+        ("{field: admins, count: {lte: 1.0e+400}}", "inf"),
+        ("{field: last_activity_on, days_since: {gt: .inf}}", "inf"),
+    ],
+)
+def test_a_number_that_is_not_finite(tmp_path: Path, condition: str, shown: str) -> None:
+    # once emitted as a bare ``inf`` in the generated evaluator: an internal error (exit 3)
+    _policy_error(
+        tmp_path, "{field: owner, exists: true}", condition, "rules.yaml:10:", f"{shown} is not a finite number"
+    )
+
+
 def test_unknown_lever_and_missing_field(tmp_path: Path) -> None:
     _policy_error(tmp_path, "lever: boundary", "lever: boundry", "rules.yaml:6:", "'boundry' is not one of")
 
