@@ -20,6 +20,7 @@ from engine import __version__, baseline, pipeline, policies
 from engine.cli_common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    NonEmptyPath,
     _colour,
     _emit,
     guarded,
@@ -31,7 +32,7 @@ from engine.cli_policy import diff, policy
 from engine.cli_reports import trend, verify
 from engine.diagnostics import InputError
 from engine.levels import SEVERITIES, at_or_above
-from engine.output import Write, write_atomic
+from engine.output import OutputError, Write, write_all
 from engine.packs import describe as describe_origin
 from engine.render import FILE_NAMES, RENDERERS
 from engine.render import text as text_renderer
@@ -53,6 +54,12 @@ def _check_inputs(
     """Every file a check or a plan reads, with its role (``known``: the --baseline)."""
     found = input_files(paths, "inventory") + input_files(policy_dirs or pipeline.default_policies(), "policy")
     return found + [(path, role) for path, role in ((waivers, "waivers"), (known, "baseline")) if path]
+
+
+def _read_by(report: Any) -> list[tuple[str, str]]:
+    """Every file the check read, as its report lists them (with the packs that ``extends``
+    brought in)."""
+    return [(item.path, item.role) for item in report.inputs]
 
 
 def _report_writes(
@@ -78,14 +85,32 @@ def _report_writes(
     return writes
 
 
-def _write_reports(report: Any, formats: tuple[str, ...], output: str | None, output_dir: str | None) -> None:
+def _write_reports(
+    report: Any, formats: tuple[str, ...], output: str | None, output_dir: str | None, write_baseline: str | None
+) -> None:
+    """The report files and the baseline, rendered first and then written all or none; or the
+    report on standard output."""
+    files: dict[str, str] = {}
+    if write_baseline:
+        files[write_baseline] = baseline.render(report.findings, report.as_of, report.tool_version)
     if output_dir:
-        for fmt in formats:
-            write_atomic(os.path.join(output_dir, FILE_NAMES[fmt]), RENDERERS[fmt](report))
-        return
-    fmt = formats[0]
-    colour = fmt == "text" and _colour(output)
-    _emit(text_renderer.render(report, color=True) if colour else RENDERERS[fmt](report), output)
+        files.update({os.path.join(output_dir, FILE_NAMES[fmt]): RENDERERS[fmt](report) for fmt in formats})
+    elif output:
+        files[output] = RENDERERS[formats[0]](report)
+    write_all(files)
+    if not output and not output_dir:
+        colour = formats[0] == "text" and _colour(None)
+        _emit(text_renderer.render(report, color=True) if colour else RENDERERS[formats[0]](report), None)
+
+
+def _evidence_problem(directory: str | None) -> None:
+    """Refuse, before checking anything, a bundle directory that may not be replaced."""
+    if directory:
+        from engine import evidence  # only when asked for
+
+        problem = evidence.replace_problem(directory)
+        if problem:
+            raise click.UsageError(problem)
 
 
 def _write_evidence(report: Any, directory: str) -> None:
@@ -96,6 +121,8 @@ def _write_evidence(report: Any, directory: str) -> None:
         evidence.write_bundle(report, directory, command)
     except evidence.BundleError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise OutputError(directory, exc.strerror or str(exc)) from None
     click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
 
 
@@ -121,20 +148,20 @@ def main() -> None:
 WAIVERS = click.option(
     "--waivers",
     "waivers_file",
-    type=click.Path(dir_okay=False),
+    type=NonEmptyPath(dir_okay=False),
     help="Waivers file (schemas/waivers.schema.json): waived findings are reported, fail nothing, block no stage.",
 )
 POLICIES = click.option(
     "--policies",
     "policy_dirs",
     multiple=True,
-    type=click.Path(),
+    type=NonEmptyPath(),
     help="Policy file or pack directory (repeatable). Default: the built-in baseline pack.",
 )
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
 @click.option(
     "--format",
@@ -143,16 +170,16 @@ POLICIES = click.option(
     multiple=True,
     help="Report format (default text); repeatable with --output-dir.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to this file (atomically).")
+@click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the report to this file (atomically).")
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False),
+    type=NonEmptyPath(file_okay=False),
     help="Write each --format to report.<ext> in this directory (atomically).",
 )
 @click.option(
     "--evidence",
     "evidence_dir",
-    type=click.Path(file_okay=False),
+    type=NonEmptyPath(file_okay=False),
     help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
 )
 @click.option(
@@ -176,12 +203,12 @@ POLICIES = click.option(
 @click.option(
     "--baseline",
     "baseline_file",
-    type=click.Path(dir_okay=False),
+    type=NonEmptyPath(dir_okay=False),
     help="A baseline (--write-baseline) or JSON report: fail only on findings not in it (matched by fingerprint).",
 )
 @click.option(
     "--write-baseline",
-    type=click.Path(dir_okay=False),
+    type=NonEmptyPath(dir_okay=False),
     help="Also write the current findings (not waived) as a baseline to this file (atomically).",
 )
 @guarded
@@ -212,10 +239,9 @@ def check(
       smgov check org/ --evidence evidence/2026-10-01 --as-of 2026-10-01
     """
     formats = _formats(formats, output, output_dir)
-    refuse_overwriting(
-        _report_writes(formats, output, output_dir, evidence_dir, write_baseline),
-        _check_inputs(paths, policy_dirs, waivers_file, baseline_file),
-    )
+    writes = _report_writes(formats, output, output_dir, evidence_dir, write_baseline)
+    refuse_overwriting(writes, _check_inputs(paths, policy_dirs, waivers_file, baseline_file))
+    _evidence_problem(evidence_dir)
     options = pipeline.CheckOptions(
         inventory=paths,
         policies=policy_dirs,
@@ -226,12 +252,12 @@ def check(
         parallel=parallel,
     )
     report = pipeline.run_check(options)
+    refuse_overwriting(writes, _read_by(report))  # packs reached through ``extends`` are known only now
     _note_waivers(report)
+    _write_reports(report, formats, output, output_dir, write_baseline)
     if write_baseline:
-        write_atomic(write_baseline, baseline.render(report.findings, report.as_of, report.tool_version))
         kept = sum(1 for f in report.findings if not f.waived)
         click.echo(f"smgov: wrote a baseline of {kept} finding(s) to {write_baseline}", err=True)
-    _write_reports(report, formats, output, output_dir)
     if evidence_dir:
         _write_evidence(report, evidence_dir)
     failing = fail_on != "never" and any(
@@ -253,10 +279,10 @@ def _note_waivers(report: Any) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the plan to this file (atomically).")
+@click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the plan to this file (atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
 @WAIVERS
@@ -291,6 +317,7 @@ def plan(
         waivers=waivers_file,
     )
     report = pipeline.run_check(options)
+    refuse_overwriting([output_write(output)], _read_by(report))
     _note_waivers(report)
     rendered = RENDERERS["json"](report) if fmt == "json" else text_renderer.render_plan(report, color=_colour(output))
     _emit(rendered, output)
@@ -298,7 +325,7 @@ def plan(
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @guarded
 def validate(paths: tuple[str, ...]) -> None:
     """Validate inventory and policy files without checking anything.
@@ -325,8 +352,9 @@ def validate(paths: tuple[str, ...]) -> None:
             problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    click.echo(
-        f"ok: {len(policy_paths)} policy input(s) with {counted} rules, {len(inventory_paths)} inventory input(s)"
+    _emit(
+        f"ok: {len(policy_paths)} policy input(s) with {counted} rules, {len(inventory_paths)} inventory input(s)\n",
+        None,
     )
 
 
@@ -374,19 +402,19 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
             }
             for d in loaded.disabled
         ]
-        click.echo(json.dumps(rows, indent=2))
+        _emit(json.dumps(rows, indent=2) + "\n", None)
         return
+    lines = []
     for r in loaded.rules:
         origin = origins.get(r.id)
         pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
-        click.echo(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}")
+        lines.append(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}")
     changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
-    for rule_id, origin in changed:
-        click.echo(f"* {rule_id}: from {describe_origin(origin)}")
-    for d in loaded.disabled:
-        click.echo(f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}")
+    lines += [f"* {rule_id}: from {describe_origin(origin)}" for rule_id, origin in changed]
+    lines += [f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}" for d in loaded.disabled]
     packs = f" in {', '.join(p.label for p in loaded.packs)}" if loaded.packs else ""
-    click.echo(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s){packs}")
+    lines.append(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s){packs}")
+    _emit("\n".join(lines) + "\n", None)
 
 
 main.add_command(policy)

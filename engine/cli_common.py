@@ -15,10 +15,12 @@ import click
 
 from engine.diagnostics import InputError
 from engine.evaluation import EvaluatorRefused
-from engine.output import Write, clashes, collisions, write_atomic
+from engine.output import OutputError, Write, clashes, collisions, write_atomic
 from engine.sources import discover
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+#: A closed pipe ends a command as SIGPIPE ends any Unix tool (128 + 13); Ctrl-C as SIGINT does.
+EXIT_PIPE, EXIT_INTERRUPTED = 141, 130
 
 
 def _fail_input(error: InputError) -> NoReturn:
@@ -39,6 +41,12 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InputError as exc:
             _fail_input(exc)
+        except OutputError as exc:
+            click.echo(f"smgov: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except BrokenPipeError:  # the reader of our output went away (``smgov rules | head -1``)
+            _silence_stdout()
+            sys.exit(EXIT_PIPE)
         except EvaluatorRefused as exc:
             click.echo(f"smgov: the evaluator refused these policies: {exc}", err=True)
             click.echo("smgov: run with --engine native (the default)", err=True)
@@ -53,6 +61,16 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return run
+
+
+class NonEmptyPath(click.Path):
+    """A path option that refuses an empty value: ``--evidence "$DIR"`` with ``DIR`` unset
+    must not quietly mean "no evidence"."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path (is a variable unset?)", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def input_files(paths: Iterable[str | Path], role: str) -> list[tuple[str, str]]:
@@ -82,11 +100,33 @@ def output_write(output: str | None) -> Write | None:
 
 
 def _colour(output: str | None) -> bool:
-    return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    stdout = sys.stdout
+    return output is None and stdout is not None and stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def _emit(text: str, output: str | None) -> None:
+    """The command's result, to ``output`` or standard output. A reader that stops reading
+    (``| head``) leaves the rest unread; the command still ends with its own exit code."""
     if output:
         write_atomic(output, text)
-    else:
+        return
+    if sys.stdout is None:  # started with standard output closed (``>&-``)
+        raise OutputError("standard output", "it is closed")
+    try:
         click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as exc:  # a full disk behind a redirection, ...
+        raise OutputError("standard output", exc.strerror or str(exc)) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush does not
+    fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real stdout (a test runner's buffer)
+        pass

@@ -115,10 +115,9 @@ def write_bundle(report: Report, directory: str | Path, command: Sequence[str]) 
     """Write the bundle atomically to ``directory`` (replacing an earlier bundle there) and
     return its manifest. Raises BundleError when ``directory`` exists and is not a bundle."""
     target = Path(directory)
-    if target.exists() and not target.is_dir():
-        raise BundleError(f"{target} exists and is not a directory")
-    if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
-        raise BundleError(f"{target} is not empty and holds no {MANIFEST}: not replacing it")
+    problem = replace_problem(target)
+    if problem:
+        raise BundleError(problem)
     outputs = {FILE_NAMES[name]: render(report).encode("utf-8") for name, render in RENDERERS.items()}
     data = manifest(report, outputs, command)
     parent = target.parent
@@ -157,6 +156,35 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top)"
         raise BundleError(f"{path}: not a valid manifest at {where}: {errors[0].message}")
     return data  # type: ignore[no-any-return]
+
+
+def replace_problem(directory: str | Path) -> str | None:
+    """Why writing a bundle to ``directory`` would destroy something, or None. It may be new,
+    empty, or an earlier bundle: a valid smgov manifest and nothing but the files it lists.
+    Anything else (a project directory that happens to hold a ``manifest.json``, a bundle
+    someone added notes to) is never replaced."""
+    target = Path(directory)
+    try:
+        if not target.exists():
+            return None
+        if not target.is_dir():
+            return f"{target} exists and is not a directory"
+        present = sorted(p.name for p in target.iterdir())
+    except OSError as exc:
+        return f"{target}: {exc.strerror or exc}"
+    if not present:
+        return None
+    if MANIFEST not in present:
+        return f"{target} is not empty and holds no {MANIFEST}: not replacing it"
+    try:
+        data = read_manifest(target)
+    except BundleError:
+        return f"{target} holds a {MANIFEST} that is not an smgov evidence manifest: not replacing it"
+    listed = {MANIFEST, *(item["path"] for item in data["outputs"])}
+    others = [name for name in present if name not in listed]
+    if others:
+        return f"{target} holds files that are not part of its evidence bundle ({', '.join(others)}): not replacing it"
+    return None
 
 
 def _check(kind: str, path: str, file: Path, expected: str) -> Change | None:

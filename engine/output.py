@@ -4,25 +4,108 @@ an input of the same command."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+
+class OutputError(Exception):
+    """An output could not be written (no space, no permission, a directory in the way...)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path, self.reason = str(path), reason
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Write one output file so that a crash never leaves it half-written."""
+    write_all({path: text})
+
+
+def write_all(outputs: Mapping[str | Path, str]) -> None:
+    """Write several output files, all or none as far as the file system allows: each goes to
+    a temporary file beside its target first, and the targets are replaced only once every
+    temporary file is complete. Raises OutputError naming the output that failed.
+
+    A target that is a symbolic link is followed (the file it points to is replaced, the link
+    kept); one that is not a regular file (a terminal, a pipe, ``/dev/null``) is written to
+    directly, since it cannot be replaced. A replaced file keeps its permissions; a new one
+    gets those the umask allows, like any file a program creates."""
+    staged: list[tuple[Path, Path, str | Path]] = []  # (temporary file, target, the path as given)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        direct = []
+        for path, text in outputs.items():
+            kind = _guarded(path, lambda p=path: _kind(Path(p)))
+            if kind == "directory":
+                raise OutputError(path, "it is a directory")
+            if kind == "special":
+                direct.append((path, text))
+                continue
+            target = Path(os.path.realpath(path))
+            staged.append((_stage(path, target, text), target, path))
+        for path, text in direct:
+            _guarded(path, lambda p=path, x=text: Path(p).write_text(x, encoding="utf-8", newline=""))
+        for tmp, target, path in staged:
+            _guarded(path, lambda a=tmp, b=target: os.replace(a, b))
+    finally:
+        for tmp, _, _ in staged:
+            tmp.unlink(missing_ok=True)
+
+
+def _kind(path: Path) -> str:
+    """What ``path`` is, links followed: new, file, directory or special (a device, a pipe)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "new"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+def _stage(path: str | Path, target: Path, text: str) -> Path:
+    """``text`` in a complete temporary file beside ``target``, with the target's future mode."""
+
+    def make() -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _mode(target))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
+
+    return _guarded(path, make)
+
+
+def _mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777  # replacing a file: keep its permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+R = TypeVar("R")
+
+
+def _guarded(path: str | Path, action: Callable[[], R]) -> R:
+    try:
+        return action()
+    except OutputError:
         raise
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
 
 
 @dataclass(frozen=True)

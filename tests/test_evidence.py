@@ -113,10 +113,12 @@ def test_verify_of_something_that_is_not_a_bundle_exits_2(workdir: Path) -> None
 
 def test_a_new_bundle_replaces_the_old_one(workdir: Path) -> None:
     _bundle()
-    (workdir / "bundle" / "stale.txt").write_text("x", encoding="utf-8")
+    (workdir / "bundle" / "report.html").unlink()  # an old bundle, damaged
+    (workdir / "bundle" / "report.txt").write_text("tampered", encoding="utf-8")
     assert _bundle().exit_code == 0
-    assert not (workdir / "bundle" / "stale.txt").exists()
+    assert (workdir / "bundle" / "report.html").is_file()
     assert cli("verify", "bundle").exit_code == 0
+    # a file that is no part of a bundle is someone's: that bundle is not replaced (test_cli_robustness)
     assert [p.name for p in workdir.iterdir() if p.name.startswith(".")] == []
 
 
