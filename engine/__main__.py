@@ -1,10 +1,11 @@
 """The ``smgov`` command and ``python -m engine``: the command line, with Ctrl-C an exit.
 
-Ctrl-C (SIGINT) ends smgov with exit code 130 and one line on stderr, whenever it comes:
-even while the modules are still loading, so the handler is set before they are imported.
-It raises :class:`Interrupted`, which no ``except Exception`` catches, so it is never
-mistaken for an internal error or for bad input; ``finally`` blocks still run, and outputs
-are written all or none (``engine.output``). A child process sharing a check goes with it.
+Ctrl-C (SIGINT) ends smgov with exit code 130 and one line on stderr, and a stop (SIGTERM,
+as a CI runner sends when a job is cancelled) with 143, whenever they come: even while the
+modules are still loading, so the handlers are set before they are imported. They raise
+:class:`Interrupted`, which no ``except Exception`` catches, so it is never mistaken for an
+internal error or for bad input; ``finally`` blocks still run, outputs are written all or
+none (``engine.output``), and a child process sharing a check is stopped with its parent.
 """
 
 from __future__ import annotations
@@ -15,22 +16,27 @@ from types import FrameType
 
 
 class Interrupted(BaseException):
-    """The user pressed Ctrl-C."""
+    """The user pressed Ctrl-C, or something asked smgov to stop."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
 
 
-def _interrupt(_signal: int, _frame: FrameType | None) -> None:
-    raise Interrupted
+def _interrupt(number: int, _frame: FrameType | None) -> None:
+    raise Interrupted(number)
 
 
 def run() -> None:
     signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         from engine.cli import main
 
         main()
-    except Interrupted:
-        sys.stderr.write("smgov: interrupted\n")
-        sys.exit(130)  # engine.cli_common.EXIT_INTERRUPTED, not imported: it may not be loaded yet
+    except Interrupted as stop:
+        sys.stderr.write("smgov: interrupted\n" if stop.number == signal.SIGINT else "smgov: stopped\n")
+        sys.exit(128 + stop.number)  # 130 for Ctrl-C (engine.cli_common.EXIT_INTERRUPTED), 143 for SIGTERM
 
 
 if __name__ == "__main__":

@@ -98,7 +98,8 @@ class Task(Generic[T]):
         """Compute, send each value (its pickled length, then it), and leave without running
         any of the parent's exit handlers or flushing its buffers (they belong to the parent)."""
         try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child at once
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C or a stop ends the child at once
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             out = self.function(*self.args)
             for value in out if inspect.isgenerator(out) else (out,):
                 payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)

@@ -177,18 +177,19 @@ def test_an_empty_path_is_a_usage_error(here: Path, option: str) -> None:
     assert "an empty path (is a variable unset?)" in result.stderr
 
 
-def test_ctrl_c_is_exit_130_with_one_line() -> None:
-    # the command line interrupted while it runs: the same handler catches Ctrl-C at any point
-    code = (
+@pytest.mark.parametrize(("name", "code", "line"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "stopped")])
+def test_ctrl_c_or_a_stop_is_an_exit_with_one_line(name: str, code: int, line: str) -> None:
+    # the command line signalled while it runs: the same handler catches it at any point
+    program = (
         "import os, signal, time\n"
         "import engine.cli\n"
         "def main():\n"
-        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        f"    os.kill(os.getpid(), signal.{name})\n"
         "    time.sleep(30)\n"
         "engine.cli.main = main\n"
         "from engine.__main__ import run\n"
         "run()\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert done.returncode == 130
-    assert done.stderr == "smgov: interrupted\n"
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == code
+    assert done.stderr == f"smgov: {line}\n"
