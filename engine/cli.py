@@ -330,8 +330,9 @@ def plan(
 def validate(paths: tuple[str, ...]) -> None:
     """Validate inventory and policy files without checking anything.
 
-    Files with a top-level 'rules' list are policies; the rest are one inventory. Every problem
-    is printed as file:line:col: message (path.in.document).
+    Files with a top-level 'rules' list (and no organisation or collection) are policies; the
+    rest are one inventory. With policies, the inventory's organisation.target_stage must be one
+    of their stages. Every problem is printed as file:line:col: message (path.in.document).
 
     \b
     Example:
@@ -340,16 +341,27 @@ def validate(paths: tuple[str, ...]) -> None:
     inventory_paths, policy_paths, read = pipeline.split_inputs(paths)
     problems = []
     counted = 0
+    ladder = None
     if policy_paths:
         try:
-            counted += len(policies.load(policy_paths).rules)
+            loaded = policies.load(policy_paths)
+            counted, ladder = len(loaded.rules), loaded.ladder
         except InputError as exc:
             problems.extend(exc.diagnostics)
     if inventory_paths:
-        try:
-            pipeline.load_inventory(inventory_paths, read)
-        except InputError as exc:
-            problems.extend(exc.diagnostics)
+        from engine import assess, inventory  # the target stage: as check judges it
+
+        sources, unread = pipeline.read_inventory(inventory_paths, read)
+        found = unread or inventory.check(sources)
+        problems.extend(found)
+        org = inventory.assemble(sources) if ladder is not None and not unread else None
+        stage = org.organisation.get("target_stage") if org and isinstance(org.organisation, dict) else None
+        unjudged = isinstance(stage, str) and not any(d.path == "organisation.target_stage" for d in found)
+        if org is not None and ladder is not None and unjudged:  # a malformed one is reported already
+            try:
+                assess.target_of(ladder, org)
+            except InputError as exc:
+                problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
     _emit(

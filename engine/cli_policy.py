@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -71,11 +73,22 @@ def validate_policies(paths: tuple[str, ...]) -> None:
     )
 
 
+class _Percent(click.FloatRange):
+    """A percentage: a finite number in 0..100. ``nan`` passes a plain range check (it compares
+    false with both bounds) and would turn the coverage gate off: a usage error instead."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number in the range 0<=x<=100", param, ctx)
+        return number
+
+
 @policy.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--min-coverage",
-    type=click.FloatRange(0, 100),
+    type=_Percent(0, 100),
     default=0,
     show_default=True,
     help="Fail below this percentage of rules with both a passing and a failing case.",
@@ -199,8 +212,10 @@ def impact(
 @click.option("--fail-on-new", is_flag=True, help="Exit 1 when NEW has a finding OLD does not (waived ones aside).")
 @guarded
 def diff(old: str, new: str, fmt: str, output: str | None, verbose: bool, fail_on_new: bool) -> None:
-    """Compare two JSON reports: new, resolved and unchanged findings (by fingerprint: rule,
-    subject kind and id), and stage changes.
+    """Compare two JSON reports of one organisation: new, resolved and unchanged findings (by
+    fingerprint: rule, subject kind and id), and stage changes. Both reports are checked
+    against schemas/report.schema.json; reports of two organisations are an input error, and
+    reports made with different policy sets get a warning on stderr.
 
     \b
     Example:
@@ -216,7 +231,14 @@ def diff(old: str, new: str, fmt: str, output: str | None, verbose: bool, fail_o
             problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    result = diffing.diff(reports[0], reports[1])
+    result = diffing.diff(reports[0], reports[1])  # InputError: two organisations
+    differences = diffing.policy_differences(reports[0], reports[1])
+    if differences:
+        click.echo(
+            f"smgov: warning: {result.old_file} and {result.new_file} were made with different policy sets "
+            f"({differences}): a finding may be new or resolved because the rules changed",
+            err=True,
+        )
     if fmt == "json":
         rendered = diffing.render_json(result)
     elif fmt == "markdown":

@@ -52,6 +52,8 @@ def verify(directory: str, base: str | None) -> None:
 def trend(reports: tuple[str, ...], fmt: str, output: str | None) -> None:
     """How the organisation's stage, each department's stage and the findings per lever
     changed across JSON reports kept over time (smgov check --format json), oldest first.
+    The reports are checked against schemas/report.schema.json and must all be of one
+    organisation (exit 2 otherwise).
 
     \b
     Examples:

@@ -140,7 +140,7 @@ def _number(value: Any, where: PathT) -> float | int:
 
 
 def comparisons(
-    block: Any, left: ir.Operand, where: PathT, extra: tuple[str, ...] = (), negate: bool = False
+    block: Any, left: ir.Operand, where: PathT, extra: tuple[str, ...] = ()
 ) -> tuple[ir.Node, dict[str, Any]]:
     """A comparison block ``{gte: 1, lte: 5}`` -> the Tests on ``left``, plus its other keys."""
     if not isinstance(block, Mapping):
@@ -151,12 +151,10 @@ def comparisons(
             f"unknown key {unknown[0]!r} in a comparison block{_hint(str(unknown[0]), [*ir.COMPARISONS, *extra])}",
             where,
         )
-    flip = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte", "equals": "equals", "not_equals": "not_equals"}
     tests: list[ir.Node] = []
     for op in ir.COMPARISONS:
         if op in block:
-            number = _number(block[op], (*where, op))
-            tests.append(ir.Test(left, flip[op], -number) if negate else ir.Test(left, op, number))
+            tests.append(ir.Test(left, op, _number(block[op], (*where, op))))
     if not tests:
         raise CompileError(f"a comparison block needs one of {', '.join(ir.COMPARISONS)}", where)
     node = tests[0] if len(tests) == 1 else ir.AllOf(tuple(tests))
@@ -266,7 +264,7 @@ def op_days_since(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: 
 
 def op_days_until(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     _date_only(spec, "days_until", where)
-    return comparisons(value, ir.DaysSince(field), where, negate=True)[0]
+    return comparisons(value, ir.DaysSince(field, until=True), where)[0]
 
 
 def op_count(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:

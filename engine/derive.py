@@ -41,6 +41,10 @@ class Scope:
             self._dates[value] = days
         return days
 
+    def days_until(self, value: Any) -> int | None:
+        days = self.days_since(value)
+        return None if days is None else -days
+
     def pattern(self, source: str) -> re.Pattern[str]:
         compiled = self._patterns.get(source)
         if compiled is None:
@@ -167,7 +171,8 @@ def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
             return None
         return top / bottom
     if isinstance(operand, ir.DaysSince):
-        return scope.days_since(read(operand.field, env, scope))
+        date = read(operand.field, env, scope)
+        return scope.days_until(date) if operand.until else scope.days_since(date)
     if isinstance(operand, ir.Matches):
         text = read(operand.field, env, scope)
         return None if not isinstance(text, str) else scope.pattern(operand.pattern).search(text) is not None

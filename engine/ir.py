@@ -62,12 +62,16 @@ class Ratio:
 
 @dataclass(frozen=True)
 class DaysSince:
-    """``as_of - date`` in days (negative in the future); undefined when the date is missing."""
+    """``as_of - date`` in days (negative in the future); undefined when the date is missing.
+
+    ``until``: the opposite, ``date - as_of`` (negative in the past), as ``days_until`` is
+    written: its evidence shows the value and the name the policy author used."""
 
     field: Field
+    until: bool = False
 
     def label(self) -> str:
-        return f"days_since({self.field.label()})"
+        return f"days_{'until' if self.until else 'since'}({self.field.label()})"
 
 
 @dataclass(frozen=True)

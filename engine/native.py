@@ -84,7 +84,7 @@ class _Gen:
                 f"or not ({d} := {self.field(operand.denominator, item)}) else {t} / {d})"
             )
         if isinstance(operand, ir.DaysSince):
-            return f"DAYS[{self.field(operand.field, item)}]"
+            return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
         if isinstance(operand, ir.Matches):
             pattern = self.const(re.compile(operand.pattern))
             return (
@@ -216,14 +216,15 @@ def _rule_lines(gen: _Gen, rules: list[ir.CompiledRule]) -> list[str]:
 
 
 class _Days(dict[Any, Any]):
-    """date string -> days since as_of, computed on first sight (C-speed lookups after)."""
+    """date string -> days since as_of (``until``: days until it), computed on first sight
+    (C-speed lookups after)."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, until: bool = False) -> None:
         super().__init__()
-        self.scope = scope
+        self.days = scope.days_until if until else scope.days_since
 
     def __missing__(self, value: Any) -> int | None:
-        days = self[value] = self.scope.days_since(value)
+        days = self[value] = self.days(value)
         return days
 
 
@@ -236,6 +237,7 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),
+        "UNTIL": _Days(scope, until=True),
         "ALL": scope.inventory.collections,
     }
 

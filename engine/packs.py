@@ -40,6 +40,7 @@ class Pack:
     file: str
     extends: str | None = None
     overrides: tuple[Override, ...] = ()
+    sha256: str = ""  # of the pack.yaml as read: it shapes the policy set, so it is an input of a report
 
     @property
     def label(self) -> str:
@@ -107,6 +108,7 @@ def read_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
             file=source.path,
             extends=data.get("extends"),
             overrides=overrides,
+            sha256=source.sha256,
         ),
         [],
     )

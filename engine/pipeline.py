@@ -223,8 +223,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: spli
     outcomes = report.outcomes(rules.rules, results)
     files = tuple(
         [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
-        + [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
-        + [report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
+        + _policy_inputs(rules)
         + [report.InputFile(path, role, _digest(path)) for path, role in _extra_inputs(options)]
     )
     organisation = {
@@ -244,8 +243,17 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: spli
         assessment=assessment,
         next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
         waivers=waiver_statuses if options.waivers else None,
-        baseline=baseline.compare(inputs.known, found) if inputs.known else None,
+        baseline=baseline.compare(inputs.known, found, org.organisation_id) if inputs.known else None,
     )
+
+
+def _policy_inputs(rules: policies.PolicySet) -> list[report.InputFile]:
+    """Every file that shapes the policy set, with the digest of what was read: the
+    ``pack.yaml`` of each pack loaded (given or reached through ``extends``, parents first:
+    its overrides change severities and disable rules), the rule files and the stage ladder."""
+    packs = [report.InputFile(display(Path(p.file).resolve()), "pack", p.sha256) for p in rules.packs]
+    rule_files = [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
+    return [*packs, *rule_files, report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
 
 
 def _extra_inputs(options: CheckOptions) -> list[tuple[str, str]]:
@@ -261,7 +269,16 @@ def _digest(path: str) -> str:
 def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str], dict[Path, Source | Diagnostic]]:
     """Tell policy inputs (a pack directory, or a file with a top-level ``rules`` list) from
     inventory inputs, for ``smgov validate``; with the files read to tell them apart, by
-    resolved path (for ``read_all``: a large inventory is not parsed twice)."""
+    resolved path (for ``read_all``: a large inventory is not parsed twice). A file with an
+    ``organisation``, ``governance`` or a collection is an inventory, a stray ``rules`` key
+    in it included (the inventory check reports that key)."""
+    from engine.levels import KIND_OF
+
+    inventory_keys = {"organisation", "governance", *KIND_OF}
+
+    def rules_file(data: object, has_rules: Callable[[dict[object, object]], bool]) -> bool:
+        return isinstance(data, dict) and has_rules(data) and not inventory_keys & data.keys()
+
     inventories: list[str] = []
     policy_inputs: list[str] = []
     known: dict[Path, Source | Diagnostic] = {}
@@ -269,11 +286,11 @@ def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str], dict[Path,
         path = Path(raw)
         if path.is_dir():
             is_pack = (path / "pack.yaml").exists() or any(
-                (s.data if isinstance(s.data, dict) else {}).get("rules") is not None
+                rules_file(s.data, lambda d: d.get("rules") is not None)
                 for s in read_all(discover([path], "input", policies.skip_non_rules)[0], known)[0]
             )
         else:
             result = read_all([path], known)[0] if path.is_file() else []
-            is_pack = bool(result) and isinstance(result[0].data, dict) and "rules" in result[0].data
+            is_pack = bool(result) and rules_file(result[0].data, lambda d: "rules" in d)
         (policy_inputs if is_pack else inventories).append(raw)
     return inventories, policy_inputs, known

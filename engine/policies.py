@@ -11,7 +11,7 @@ from typing import Any
 from engine import ir, schemas, stages
 from engine.conditions import CompileError, Context, parse, resolve
 from engine.diagnostics import Diagnostic, InputError, dotted
-from engine.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs
+from engine.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
 from engine.sources import Source, discover, read_all
 
 #: Files in a pack directory that are not rule files.
@@ -162,15 +162,20 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
     return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
 
 
+def _is_pack(path: Path) -> bool:
+    """A pack directory: one with a ``pack.yaml``, whether or not that file is valid."""
+    return path.is_dir() and pack_file(path) is not None
+
+
 def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
     """Find, read and compile policy files and directories, and the stage ladder they define
     (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
     expansion, problems = expand_packs(paths)
     paths = list(expansion.inputs)
     rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
-    packs = {Path(p.directory).resolve() for p in expansion.packs}
-    # a pack may only override what it extends: no rule files of its own is fine
-    rule_paths = [p for p in rule_paths if Path(p).resolve() not in packs or discover([p], "policy", skip_non_rules)[0]]
+    # a pack may only override what it extends: no rule files of its own is fine (even when its
+    # pack.yaml has a problem, which is reported on its own)
+    rule_paths = [p for p in rule_paths if not _is_pack(Path(p)) or discover([p], "policy", skip_non_rules)[0]]
     files, found = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
     problems.extend(found)
     sources, read_problems = read_all(files)

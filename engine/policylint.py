@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,33 @@ def _needs_value(t: ir.Test) -> tuple[Any, ...]:
     return tuple(out)
 
 
+_MIRRORED = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte", "equals": "equals", "not_equals": "not_equals"}
+
+
+def _in_days_since(tests: Sequence[ir.Test]) -> list[ir.Test]:
+    """``days_until`` tests on a date that ``days_since`` tests also read, said the other way
+    (``days_until(d) >= 0`` is ``days_since(d) <= 0``), so that the two are checked together;
+    the others stay as the author wrote them."""
+    since = {t.left.field for t in tests if isinstance(t.left, ir.DaysSince) and not t.left.until}
+    out = []
+    for t in tests:
+        left = t.left
+        if (
+            isinstance(left, ir.DaysSince)
+            and left.until
+            and left.field in since
+            and t.op in _MIRRORED
+            and isinstance(t.right, (int, float))
+            and not isinstance(t.right, bool)
+        ):
+            t = replace(t, left=replace(left, until=False), op=_MIRRORED[t.op], right=-t.right)
+        out.append(t)
+    return out
+
+
 def _conjunction(tests: Sequence[ir.Test]) -> str | None:
     """Tests that must all hold, grouped by what they read."""
+    tests = _in_days_since(tests)
     absent = {t.left for t in tests if t.op == "exists" and t.right is False}
     for t in tests:
         clash = next((f for f in _needs_value(t) if f in absent), None)

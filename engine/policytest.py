@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +110,36 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def _pack_of(file: str, policies: PolicySet) -> Path:
+    """The directory whose ``tests/`` holds ``file``: the innermost loaded pack that contains
+    it, else the directory above the ``tests`` folder nearest to it."""
+    resolved = Path(file).resolve()
+    owners = [Path(p.directory).resolve() for p in policies.packs]
+    inside = [d for d in owners if resolved.is_relative_to(d / "tests")]
+    if inside:
+        return max(inside, key=lambda d: len(d.parts))
+    folder = next((parent for parent in resolved.parents if parent.name == "tests"), resolved.parent)
+    return folder.parent
+
+
+def _in_case(diagnostic: Diagnostic, prefix: tuple[Any, ...]) -> Diagnostic:
+    """A problem of a case's inventory fragment, with its path inside the test file."""
+    head = dotted(prefix)
+    path = diagnostic.path
+    return replace(diagnostic, path=f"{head}{'' if path.startswith('[') else '.'}{path}" if path else head)
+
+
 def load_cases(files: Sequence[Path], policies: PolicySet, default_as_of: dt.date) -> list[Case]:
-    """Read, check and build every case. Raises InputError with every problem."""
+    """Read, check and build every case. Raises InputError with every problem.
+
+    A case's name is unique in its pack (the test files of one pack directory), and an
+    ``expect`` list names each (rule, subject) once: the results are reported by name, and a
+    repeated expectation is a copy-paste slip that would hide a missing one."""
     sources, problems = read_all(files)
     effective = {r.id for r in policies.rules}
     disabled = {d.rule_id for d in policies.disabled}
     cases: list[Case] = []
+    names: dict[tuple[Path, str], tuple[str, int, int]] = {}  # (pack, case name) -> its first (file, index, line)
     for source in sources:
         if not isinstance(source.data, dict):
             problems.append(Diagnostic(source.path, 1, 1, "a test file must be a mapping with a 'cases' list"))
@@ -134,17 +158,32 @@ def load_cases(files: Sequence[Path], policies: PolicySet, default_as_of: dt.dat
         if base is None:
             at(("as_of",), f"{file_as_of!r} is not a calendar date")
             continue
+        pack = _pack_of(source.path, policies)
         for index, raw in enumerate(source.data["cases"]):
             where = ("cases", index)
+            here = (source.path, index, source.positions.locate(where)[0])
+            first = names.setdefault((pack, raw["name"]), here)
+            if first != here:
+                message = f"duplicate case name {raw['name']!r} in this pack (first at {first[0]}:{first[2]})"
+                at((*where, "name"), message)
             for number, rule_id in enumerate(raw["rules"]):
                 if rule_id not in effective and rule_id not in disabled:
                     at((*where, "rules", number), f"unknown rule {rule_id!r} (not in the loaded policies)")
             listed = set(raw["rules"])
+            expected_at: dict[Pair, int] = {}
             for number, item in enumerate(raw["expect"]):
                 if item["rule"] not in listed:
                     at(
                         (*where, "expect", number, "rule"),
                         f"expected finding of {item['rule']!r}, which the case does not list in 'rules'",
+                    )
+                before = expected_at.setdefault((item["rule"], item["subject"]), number)
+                if before != number:
+                    line, _ = source.positions.locate((*where, "expect", before))
+                    at(
+                        (*where, "expect", number),
+                        f"duplicate expectation: {item['rule']} on {item['subject']} is already expected at line "
+                        f"{line} (expect[{before}])",
                     )
             as_of = _date(raw["as_of"]) if "as_of" in raw else base
             if as_of is None:
@@ -155,7 +194,7 @@ def load_cases(files: Sequence[Path], policies: PolicySet, default_as_of: dt.dat
             try:
                 org = inventory.build([fragment])
             except InputError as exc:
-                problems.extend(exc.diagnostics)
+                problems.extend(_in_case(d, (*where, "inventory")) for d in exc.diagnostics)
                 continue
             line, _ = source.positions.locate(where)
             rules = tuple(r for r in dict.fromkeys(raw["rules"]) if r in effective)

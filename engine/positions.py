@@ -83,7 +83,8 @@ class JsonOffsets:
     document order are its items' ids (inventory items are flat records with one string id),
     so one regex pass finds them all; the ids found are checked against the parsed items, and
     anything unexpected falls back to walking the array item by item (exact, slower). A path
-    inside an item is resolved by composing only that item's text (JSON is YAML).
+    inside an item is resolved by composing only that item's text (JSON is YAML); a path
+    inside a top-level object (``organisation``, ``governance``) by composing that object's.
     """
 
     # No look-behind for an escaped quote: it would turn off the scanner's literal-prefix search
@@ -98,17 +99,19 @@ class JsonOffsets:
         arrays: dict[str, tuple[int, int]],
         compose_marks: Callable[[str], MarkTable | None],
         walk_array: Callable[[str, int], tuple[list[Any], list[int], list[int], int]],
+        objects: dict[str, tuple[int, int]] | None = None,
     ) -> None:
         self._text = text
         self._data = data
         self._keys = keys
         self._arrays = arrays
+        self._objects = objects or {}
         self._compose_marks = compose_marks
         self._walk_array = walk_array
         self._lines = LineIndex(text)
         self._ids: dict[str, list[int] | None] = {}
         self._spans: dict[str, tuple[list[int], list[int]]] = {}
-        self._cache: dict[tuple[str, int], MarkTable | None] = {}
+        self._cache: dict[tuple[str, int | None], MarkTable | None] = {}
 
     def _id_offsets(self, key: str) -> list[int] | None:
         """Where each item's ``"id"`` key is, or None when that cannot be read off safely."""
@@ -162,6 +165,12 @@ class JsonOffsets:
         if not path or not isinstance(path[0], str) or path[0] not in self._keys:
             return self._lines.mark(0)
         key = path[0]
+        if len(path) >= 2 and key in self._objects:
+            start, end = self._objects[key]
+            table = self._marks_of(key, None, start, end)
+            if table is None or table.locate(path[1:]) == table.locate(()):  # nothing inside: the key, as in YAML
+                return self._lines.mark(self._keys[key])
+            return self._inside(table, start, path[1:])
         if len(path) < 2 or key not in self._arrays or not isinstance(path[1], int):
             return self._lines.mark(self._keys[key])
         index = path[1]
@@ -173,17 +182,21 @@ class JsonOffsets:
         if span is None:
             return self._lines.mark(self._keys[key])
         start, end = span
-        base = self._lines.mark(start)
         if len(path) == 2:
-            return base
-        table = self._item_marks(key, index, start, end)
-        if table is None:
-            return base
-        line, col = table.locate(path[2:])
-        # marks inside the item are relative to its first character
+            return self._lines.mark(start)
+        table = self._marks_of(key, index, start, end)
+        return self._lines.mark(start) if table is None else self._inside(table, start, path[2:])
+
+    def _inside(self, table: MarkTable, start: int, path: Path) -> Mark:
+        """``path`` inside the value that starts at ``start``, whose marks are ``table``."""
+        base = self._lines.mark(start)
+        line, col = table.locate(path)
+        # marks inside the value are relative to its first character
         return (base[0] + line - 1, col + base[1] - 1 if line == 1 else col)
 
-    def _item_marks(self, key: str, index: int, start: int, end: int) -> MarkTable | None:
+    def _marks_of(self, key: str, index: int | None, start: int, end: int) -> MarkTable | None:
+        """The marks of item ``index`` of array ``key`` (of the object ``key``: None), composed
+        once."""
         cached = (key, index)
         if cached not in self._cache:
             self._cache[cached] = self._compose_marks(self._text[start:end])

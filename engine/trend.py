@@ -1,25 +1,23 @@
 """How an organisation changed across JSON reports kept over time (``smgov trend``).
 
-``load`` reads and validates the reports (``schemas/report.schema.json``) and orders them
+``load`` reads and checks the reports (``engine.diff.read_report``: the schema, every problem
+with its ``file:line:col``), refuses reports of more than one organisation, and orders them
 by ``as_of``; ``render_markdown`` gives tables (organisation, departments, findings per
 lever); ``render_html`` a self-contained page with the same as line charts over time.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from engine.diagnostics import Diagnostic, InputError
+from engine.diff import locate, read_report
 from engine.levels import LEVERS
 from engine.render.common import one_line
 from engine.render.markdown import code, md
-from engine.schemas import load_schema
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,7 @@ class Point:
     findings: int
     by_lever: tuple[int, ...]  # failing checks per lever, LEVERS order
     departments: tuple[tuple[str, str, str], ...]  # (id, name, stage or status)
+    organisation_id: str = ""
 
     def rank(self, stage: str) -> int | None:
         """0 for ``none``, 1 for the first stage; None when not a stage (status words)."""
@@ -65,35 +64,59 @@ def _point(path: str, data: dict[str, Any]) -> Point:
         findings=data["summary"]["findings"],
         by_lever=tuple(data["summary"]["by_lever"][lever]["failed"] for lever in LEVERS),
         departments=departments,
+        organisation_id=data["organisation"]["id"],
     )
 
 
 def load(paths: Sequence[str | Path]) -> tuple[Point, ...]:
-    """The reports, oldest first. Raises InputError listing every unreadable or invalid one."""
-    validator = jsonschema.Draft202012Validator(load_schema("report"))
+    """The reports, oldest first. Raises InputError listing every unreadable or invalid one,
+    and every report when they are not all of one organisation."""
     points: list[Point] = []
     problems: list[Diagnostic] = []
     for raw in paths:
-        path = str(raw)
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Diagnostic(path, 1, 1, f"cannot read the report: {exc}", ""))
+            source = read_report(raw)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
             continue
-        except json.JSONDecodeError as exc:
-            problems.append(Diagnostic(path, exc.lineno, exc.colno, f"not JSON: {exc.msg}", ""))
-            continue
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-        if errors:
-            for e in errors[:5]:
-                where = ".".join(str(p) for p in e.absolute_path)
-                problems.append(Diagnostic(path, 1, 1, f"not a smgov JSON report v1: {e.message}", where))
-            continue
-        points.append(_point(path, data))
+        points.append(_point(source.path, source.data))
+    problems.extend(_other_organisations(points))
     if problems:
         raise InputError(problems)
     points.sort(key=lambda p: (p.as_of, p.file))
     return tuple(points)
+
+
+def _other_organisations(points: Sequence[Point]) -> list[Diagnostic]:
+    """One problem per report when the reports are of more than one organisation: a trend
+    would draw stage arrows from one company to another."""
+    files: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for p in points:
+        files.setdefault(p.organisation_id, []).append(p.file)
+        names.setdefault(p.organisation_id, p.organisation)
+
+    def named(ident: str) -> str:
+        name = names[ident]
+        return f"{ident!r}" + (f" ({name})" if name != ident else "")
+
+    if len(files) < 2:
+        return []
+    out = []
+    for p in points:
+        others = "; ".join(
+            f"{named(ident)} in {', '.join(paths)}" for ident, paths in files.items() if ident != p.organisation_id
+        )
+        out.append(
+            Diagnostic(
+                p.file,
+                *locate(p.file, ("organisation", "id")),
+                f"this report is of organisation {named(p.organisation_id)}, other reports are of {others}: "
+                "a trend follows one organisation (give the reports of one)",
+                "organisation.id",
+            )
+        )
+    return out
 
 
 def _department_ids(points: Sequence[Point]) -> list[tuple[str, str]]:

@@ -95,7 +95,10 @@ def test_a_bad_baseline_is_exit_2(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.json", '{"findings": [{"rule_id": "X"}]}')
     result = run(tmp_path, inventory(account("a1")), "--baseline", str(bad))
     assert result.exit_code == 2
-    assert "bad.json:1:15: a baseline finding needs rule_id and subject.kind, subject.id (findings[0])" in result.output
+    # checked against schemas/baseline.schema.json: every problem, with its position
+    assert "bad.json:1:1: 'baseline_version' is required" in result.output
+    assert "bad.json:1:15: 'subject' is required (findings[0])" in result.output
+    assert "bad.json:1:15: 'fingerprint' is required (findings[0])" in result.output
     other = write(tmp_path / "list.json", "[1, 2]")
     result = run(tmp_path, inventory(account("a1")), "--baseline", str(other))
     assert result.exit_code == 2 and "not a baseline: expected a JSON object with a 'findings' list" in result.output

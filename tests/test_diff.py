@@ -102,9 +102,11 @@ def test_a_severity_change_is_shown(tmp_path: Path) -> None:
         new = report(tmp_path, "new", accounts)
     finally:
         RULES[0]["severity"] = "high"
-    data = json.loads(cli("diff", str(old), str(new), "--format", "json").output)
+    result = cli("diff", str(old), str(new), "--format", "json")
+    data = json.loads(result.stdout)  # the policy sets differ: a warning on stderr
+    assert "different policy sets (rules changed (severity, lever, stage or scope): T-OWN-001)" in result.stderr
     jsonschema.validate(data, load_schema("diff"))
     assert [(c["rule_id"], c["old_severity"], c["severity"]) for c in data["severity_changed"]] == [
         ("T-OWN-001", "high", "low")
     ]
-    assert "Severity changed:\n  T-OWN-001 a1: high -> low" in cli("diff", str(old), str(new)).output
+    assert "Severity changed:\n  T-OWN-001 a1: high -> low" in cli("diff", str(old), str(new)).stdout

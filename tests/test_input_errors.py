@@ -93,7 +93,7 @@ def test_malformed_json(policy: Path, tmp_path: Path) -> None:
 
 def test_wrong_type(policy: Path, tmp_path: Path) -> None:
     path = write(tmp_path / "org.yaml", GOOD.replace("owner: ann", "owner: ann\n    mfa: 'yes'"))
-    expect(policy, path, f"{path}:12:", "expected boolean", "(accounts[0].mfa)")
+    expect(policy, path, f"{path}:12:", "expected true or false", "(accounts[0].mfa)")
 
 
 def test_unknown_key_is_an_error(policy: Path, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import findings
 from engine.conditions import FIELD_OPERATORS
 from engine.diagnostics import Diagnostic
 from engine.yaml_source import parse_yaml
@@ -38,6 +39,10 @@ def test_operator_case(data: dict, case: dict) -> None:
     as_of = dt.date.fromisoformat(data["as_of"])
     results = all_engines_agree(policies, inv, as_of)
     assert failing_ids(policies, inv, results)["T-001"] == case["fails"]
+    if "evidence" in case:  # what a finding shows: the operand as the author wrote it, and its value
+        found = findings.build(policies, results, inv, as_of)
+        shown = {f.subject_id: {e.label: e.value for e in f.evidence} for f in found}
+        assert shown == case["evidence"]
 
 
 def test_every_operator_has_a_case() -> None:

@@ -131,6 +131,26 @@ def test_validate_checks_the_test_cases(tmp_path: Path) -> None:
         ({"all": [{"field": "status", "one_of": ["active"]}, {"field": "status", "not_equals": "active"}]}, True),
         ({"all": [{"field": "admins", "count": {"gte": 2}}, {"field": "admins", "count": {"lte": 2}}]}, False),
         ({"not": {"all": [{"field": "mfa", "equals": True}, {"field": "mfa", "equals": False}]}}, False),
+        # days_until and days_since (older_than_days) of one date are checked together
+        (
+            {
+                "all": [
+                    {"field": "last_activity_on", "older_than_days": 90},
+                    {"field": "last_activity_on", "days_until": {"gte": 0}},
+                ]
+            },
+            True,
+        ),
+        (
+            {
+                "all": [
+                    {"field": "last_activity_on", "days_since": {"gte": 10}},
+                    {"field": "last_activity_on", "days_until": {"lte": -5}},
+                ]
+            },
+            False,
+        ),
+        ({"field": "last_activity_on", "days_until": {"gt": 5, "lt": 3}}, True),
     ],
 )
 def test_never_holds(condition: dict[str, Any], never: bool) -> None:
@@ -206,7 +226,8 @@ def test_policy_test_bad_input_is_exit_2(tmp_path: Path) -> None:
     bad_inventory = {"name": "c", "rules": ["T-OWN-001"], "inventory": {"accounts": [{"id": 3}]}, "expect": []}
     result = cli("policy", "test", str(pack(tmp_path, [OWNER], [bad_inventory])))
     assert result.exit_code == 2
-    assert "rules.test.yaml:" in result.output and "(accounts[0].id)" in result.output
+    # the path inside the test file, not inside the case's inventory fragment
+    assert "rules.test.yaml:9:7: " in result.output and "(cases[0].inventory.accounts[0].id)" in result.output
     result = cli("policy", "test", str(pack(tmp_path / "none", [OWNER])))
     assert result.exit_code == 2 and "no test cases" in result.output
 

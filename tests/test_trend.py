@@ -77,5 +77,7 @@ def test_a_file_that_is_not_a_report_is_an_input_error(history: list[Path], tmp_
     broken.write_text("{", encoding="utf-8")
     result = cli("trend", str(history[0]), str(bad), str(broken))
     assert result.exit_code == 2
-    assert f"{bad}:1:1: not a smgov JSON report v1" in result.stderr
-    assert f"{broken}:1:2: not JSON" in result.stderr
+    # every problem of the schema, each with its position, like diff and --baseline
+    assert f"{bad}:1:1: 'tool' is required" in result.stderr
+    assert f"{bad}:1:1: 'assessment' is required" in result.stderr
+    assert f"{broken}:1:2: invalid JSON" in result.stderr

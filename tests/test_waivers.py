@@ -163,7 +163,7 @@ def test_plan_honours_waivers(files: dict[str, Path]) -> None:
         ({"rule": "T-OWN-002"}, "waivers.yaml:3:3: waiver for unknown rule 'T-OWN-002' (not in the loaded policies)"),
         ({"expires": "2026-02-30"}, "waivers.yaml:7:3: '2026-02-30' is not a calendar date (waivers[0].expires)"),
         ({"expires": "31/12/2026"}, "'31/12/2026' is not a date (YYYY-MM-DD) (waivers[0].expires)"),
-        ({"justification": None}, "expected string, got NoneType None (waivers[0].justification)"),
+        ({"justification": None}, "a value is required here (expected text) (waivers[0].justification)"),
         ({"approved_by": ""}, "(waivers[0].approved_by)"),
     ],
 )
