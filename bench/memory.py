@@ -102,7 +102,7 @@ def worker(part: str, inventory: str, rules: str, as_of: str) -> dict[str, Any]:
 
         findings.by_rule = measured  # type: ignore[assignment]
         options = pipeline.CheckOptions(
-            inventory=(inventory,), policies=(rules,), as_of=dt.date.fromisoformat(as_of), parallel=False
+            inventory=(inventory,), policies=(rules,), as_of=dt.date.fromisoformat(as_of)
         )
         report = pipeline.run_check(options)
         out["findings"] = len(report.findings)

@@ -115,14 +115,12 @@ class _Phases:
         setattr(owner, attribute, timed)
 
     def install(self, pipeline: Any) -> None:
-        from engine import background, findings, policies
+        from engine import findings, inventory, policies
 
         self.wrap(policies, "load", "policies")  # read + parse + compile the policy files
         self.wrap(pipeline, "load_all", "read+parse")  # the inventory files' bytes ...
         self.wrap(pipeline, "parse_all", "read+parse")  # ... parsed
-        # schema, ids, references, dates: all of it when serial; with the child validating
-        # beside the evaluation, only the time left to wait for its answer
-        self.wrap(background.Task, "result", "validate")
+        self.wrap(inventory, "check", "validate")  # schema, ids, references, dates
         self.wrap(findings, "by_rule", "findings")
         chooser = pipeline.evaluator
 
@@ -178,7 +176,6 @@ def worker(mode: str, inventory: str, rules: str, as_of: str) -> int:
             policies=(rules,),
             as_of=dt.date.fromisoformat(as_of),
             engine=EVALUATOR_OF[mode],
-            parallel=mode != "serial",
         )
         try:
             start = time.perf_counter()

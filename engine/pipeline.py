@@ -7,7 +7,7 @@ import gc
 import hashlib
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -15,7 +15,6 @@ from typing import ParamSpec, TypeVar
 from engine import (
     __version__,
     assess,
-    background,
     baseline,
     derive,
     findings,
@@ -23,13 +22,12 @@ from engine import (
     plan,
     policies,
     report,
-    split,
     waivers,
 )
 from engine.diagnostics import Diagnostic, InputError
-from engine.evaluation import Evaluator, RuleResult
+from engine.evaluation import Evaluator
 from engine.schemas import data_dir
-from engine.sources import RawFile, Source, discover, display, load_all, parse_all, read_all
+from engine.sources import Source, discover, display, load_all, parse_all, read_all
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,16 +56,6 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
-    parallel: bool = True  # a child process validates a large JSON inventory and evaluates part of it
-
-
-#: Bytes of JSON inventory from which sharing its check with a child process pays (~5,000
-#: accounts; a YAML inventory's parsing, which both processes do, dwarfs the rest).
-PARALLEL_FROM = 8 << 20
-
-
-def _worth_a_child(files: list[RawFile]) -> bool:
-    return all(f.suffix == ".json" for f in files) and sum(len(f.raw) for f in files) >= PARALLEL_FROM
 
 
 def read_inventory(
@@ -122,15 +110,10 @@ class _Inputs:
 
 @without_cyclic_gc
 def run_check(options: CheckOptions) -> report.Report:
-    """The whole check. Raises InputError, before any result is used, if any input is bad.
-
-    The inventory is validated before its results are used. A large JSON inventory (with a
-    second core) is parsed and validated by a child process, forked once the files are read,
-    while this one parses it too and evaluates (``engine.background``); the child then
-    evaluates the scopes this one leaves it (``engine.split``). If the child finds a problem,
-    every result is thrown away unseen. Forking before parsing leaves the two processes no
-    parsed objects to share, so neither pays for copying the other's pages."""
-    problems: list[Diagnostic] = []  # every input's, in the order the inputs are named
+    """The whole check. Raises InputError, before any result is used, if any input is bad:
+    every input's problems, in the order the inputs are named, then the waivers' and the
+    baseline's."""
+    problems: list[Diagnostic] = []
     rules = None
     try:
         rules = policies.load(list(options.policies) or default_policies())
@@ -152,67 +135,28 @@ def run_check(options: CheckOptions) -> report.Report:
             known = baseline.load(options.baseline)
         except InputError as exc:
             later.extend(exc.diagnostics)
-    ready = rules is not None and not problems and not later  # worth evaluating before the verdict
-    beside = ready and options.parallel and _worth_a_child(raws)
-    as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
-    helps = beside and options.engine == "native"  # the child evaluates too (native only)
-    with background.Task(split.child, raws, rules, as_of, helps, fork=beside) as checking:
-        sources, malformed = parse_all(raws)
-        raws.clear()  # the bytes are parsed (and the child has its own copy): free them
-        if unreadable or found or malformed:
-            raise InputError([*problems, *malformed, *later])
-        child = split.Child(checking, sources, helps)
-        outcome: report.Report | Exception | None = None
-        if ready and checking.in_child:
-            try:
-                outcome = _outcome(options, _Inputs(rules, sources, accepted, known), as_of, child)  # type: ignore[arg-type]
-            except Exception as exc:  # an invalid inventory may break anything: judged below
-                outcome = exc
-        problems.extend(child.problems())
+    sources, malformed = parse_all(raws)
+    raws.clear()  # the bytes are parsed: free them
+    problems.extend(malformed)
+    if not (unreadable or found or malformed):
+        problems.extend(inventory.check(sources))
     problems.extend(later)
     if problems or rules is None:
         raise InputError(problems)
-    if outcome is None:
-        outcome = _outcome(options, _Inputs(rules, sources, accepted, known), as_of, None)
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
+    as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
+    return _outcome(options, _Inputs(rules, sources, accepted, known), as_of)
 
 
-def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date, child: split.Child | None) -> report.Report:
-    """Evaluate, build the findings, assess and assemble the report (of a valid inventory).
-
-    With a ``child`` that evaluates too, this process evaluates the costliest scope and builds
-    its findings first, then takes the child's results for the other scopes."""
+def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> report.Report:
+    """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
     org = inventory.assemble(inputs.sources)
     if org is None:
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
     target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
-    run = evaluator(options.engine)
-    theirs = split.partition(rules, org) if child is not None and child.helps else frozenset()
-    mine = split.only(rules, theirs, inside=False)
-    by_id = {r.rule_id: r for r in run(mine, org, as_of, scope=scope)}
-    groups = findings.by_rule(mine, by_id.values(), org, as_of, scope)
-    if theirs and child is not None:
-        found_problems = child.problems()
-        if found_problems:
-            raise InputError(list(found_problems))  # judged by the caller, with the child's problems
-        rest = split.only(rules, theirs)
-        cost = split.costs(rules, org)
-        answered: dict[str, RuleResult] = {}
-        for kind in sorted(theirs, key=lambda k: (cost[k], k)):  # cheapest first: the child starts at the other end
-            answered.update(child.arrived())
-            pending = tuple(r for r in rest.rules if r.scope == kind and r.id not in answered)
-            if pending:  # not done by the child yet: here, then
-                answered.update((r.rule_id, r) for r in run(replace(rules, rules=pending), org, as_of, scope=scope))
-        child.stop()
-        their_results = [answered[r.id] for r in rest.rules]
-        groups += findings.by_rule(rest, their_results, org, as_of, scope)
-        by_id.update((r.rule_id, r) for r in their_results)
-    results = tuple(by_id[r.id] for r in rules.rules)
-    found = findings.ordered(groups)
+    results = evaluator(options.engine)(rules, org, as_of, scope=scope)
+    found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
         found, waiver_statuses = waivers.apply(found, inputs.waivers, as_of)

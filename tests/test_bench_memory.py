@@ -42,7 +42,7 @@ def test_every_part_measures_the_file_it_was_given(small: tuple[Path, Path]) -> 
         assert part["imports_mb"] > 10  # the interpreter and the engine, measured in each process
         assert part["mb"] >= 0
     options = pipeline.CheckOptions(
-        inventory=(str(inventory),), policies=(str(rules),), as_of=generate.AS_OF, parallel=False
+        inventory=(str(inventory),), policies=(str(rules),), as_of=generate.AS_OF
     )
     expected = len(pipeline.run_check(options).findings)
     assert expected > 0

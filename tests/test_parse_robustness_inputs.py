@@ -14,7 +14,7 @@ import msgspec
 import pytest
 import yaml
 
-from engine import background, json_source, pipeline, yaml_source
+from engine import json_source, yaml_source
 from engine.diagnostics import Diagnostic
 from engine.json_source import _fast_walk, parse_json
 from engine.yaml_source import parse_yaml
@@ -27,12 +27,9 @@ JSON_HEAD = '{"version": 1, "organisation": {"name": "X"}'
 MAX_DEPTH = 100  # levels of nesting a document may have (engine.yaml_source.MAX_DEPTH)
 
 
-@pytest.fixture(params=["serial", "child"])
+@pytest.fixture(params=["serial"])
 def validation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Also with the inventory parsed and validated in a child process (as files over 8 MB are)."""
-    if request.param == "child":
-        monkeypatch.setattr(pipeline, "_worth_a_child", lambda _files: True)
-        monkeypatch.setattr(background, "cores", lambda: 2)
 
 
 def refused(path: Path, *fragments: str) -> str:

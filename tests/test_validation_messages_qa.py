@@ -8,19 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from engine import background, pipeline
 from engine.diagnostics import shown
 from tests.helpers import ROOT, cli, write
 
 BASELINE = str(ROOT / "policies" / "baseline")
 
 
-@pytest.fixture(params=["serial", "child"])
+@pytest.fixture(params=["serial"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """``check`` also with the inventory validated by a child process (as a large one is)."""
-    if request.param == "child":
-        monkeypatch.setattr(pipeline, "_worth_a_child", lambda _files: True)
-        monkeypatch.setattr(background, "cores", lambda: 2)
     return str(request.param)
 
 
