@@ -14,7 +14,7 @@ must hold, so the budget can be compared with the parts:
   reader     the inventory as the check holds it after reading: parsed records plus what
              locating items later needs (RSS added, bytes freed), and the time to read it;
   typed      the same records as the most compact form measured: msgspec structs generated
-             from the inventory schema (``engine.typedcheck``), decoded straight from the
+             from the inventory schema (``engine.inputs.typedcheck``), decoded straight from the
              bytes in C, which also checks their types (RSS added, bytes freed), and the
              time to read and decode them;
   findings   a serial check's findings (RSS added while ``findings.by_rule`` runs), and per
@@ -58,7 +58,9 @@ def worker(part: str, inventory: str, rules: str, as_of: str) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     import gc
 
-    from engine import findings, pipeline, schemas, sources
+    from engine import pipeline
+    from engine.evaluate import findings
+    from engine.inputs import schemas, sources
 
     pipeline.evaluator("native")
     gc.disable()  # as run_check does: nothing here is cyclic

@@ -115,7 +115,9 @@ class _Phases:
         setattr(owner, attribute, timed)
 
     def install(self, pipeline: Any) -> None:
-        from engine import findings, inventory, policies
+        from engine.evaluate import findings
+        from engine.inputs import inventory
+        from engine.policy import policies
 
         self.wrap(policies, "load", "policies")  # read + parse + compile the policy files
         self.wrap(pipeline, "load_all", "read+parse")  # the inventory files' bytes ...

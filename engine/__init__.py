@@ -1,4 +1,14 @@
-"""smgov: social-media governance checker (the ``engine`` package)."""
+"""smgov: social-media governance checker (the ``engine`` package).
+
+Data flows one way, and the folders follow it (``tests/test_layering.py`` holds every import to
+this order: a module imports only from its own layer or the layers before it)::
+
+    vocabulary -> inputs -> policy -> evaluate -> assess -> report -> pipeline -> authoring -> cli
+
+``vocabulary`` holds the ordered words every step shares (severities, levers, stages, subject
+kinds); ``pipeline`` is the one place that sequences the steps for a check; ``cli`` the one
+place that prints.
+"""
 
 from __future__ import annotations
 

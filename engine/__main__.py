@@ -5,7 +5,7 @@ as a CI runner sends when a job is cancelled) with 143, whenever they come: even
 modules are still loading, so the handlers are set before they are imported. They raise
 :class:`Interrupted`, which no ``except Exception`` catches, so it is never mistaken for an
 internal error or for bad input; ``finally`` blocks still run, outputs are written all or
-none (``engine.output``), and a child process sharing a check is stopped with its parent.
+none (``engine.report.output``), and a child process sharing a check is stopped with its parent.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ def run() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        from engine.cli import main
+        from engine.cli.app import main
 
         main()
     except Interrupted as stop:
         sys.stderr.write("smgov: interrupted\n" if stop.number == signal.SIGINT else "smgov: stopped\n")
-        sys.exit(128 + stop.number)  # 130 for Ctrl-C (engine.cli_common.EXIT_INTERRUPTED), 143 for SIGTERM
+        sys.exit(128 + stop.number)  # 130 for Ctrl-C (engine.cli.common.EXIT_INTERRUPTED), 143 for SIGTERM
 
 
 if __name__ == "__main__":

@@ -12,30 +12,24 @@ from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from engine import (
-    __version__,
-    assess,
-    baseline,
-    derive,
-    findings,
-    inventory,
-    plan,
-    policies,
-    report,
-    waivers,
-)
-from engine.diagnostics import Diagnostic, InputError
-from engine.evaluation import Evaluator
-from engine.schemas import data_dir
-from engine.sources import Source, discover, display, load_all, parse_all, read_all
+from engine import __version__
+from engine.assess import maturity, plan, waivers
+from engine.evaluate import derive, findings
+from engine.evaluate.evaluation import Evaluator
+from engine.inputs import inventory
+from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.schemas import data_dir
+from engine.inputs.sources import Source, discover, display, load_all, parse_all, read_all
+from engine.policy import policies
+from engine.report import baseline, model
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Evaluators by name, as "module:function", imported only when chosen.
 EVALUATORS: dict[str, str] = {
-    "native": "engine.native:evaluate",
-    "durable": "engine.durable:evaluate",
+    "native": "engine.evaluate.native:evaluate",
+    "durable": "engine.evaluate.durable:evaluate",
 }
 
 
@@ -109,7 +103,7 @@ class _Inputs:
 
 
 @without_cyclic_gc
-def run_check(options: CheckOptions) -> report.Report:
+def run_check(options: CheckOptions) -> model.Report:
     """The whole check. Raises InputError, before any result is used, if any input is bad:
     every input's problems, in the order the inputs are named, then the waivers' and the
     baseline's."""
@@ -147,13 +141,13 @@ def run_check(options: CheckOptions) -> report.Report:
     return _outcome(options, _Inputs(rules, sources, accepted, known), as_of)
 
 
-def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> report.Report:
+def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Report:
     """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
     org = inventory.assemble(inputs.sources)
     if org is None:
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
-    target, _ = assess.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
+    target, _ = maturity.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
     results = evaluator(options.engine)(rules, org, as_of, scope=scope)
     found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
@@ -163,19 +157,19 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> report.R
         results_as_waived = waivers.passing(rules, results, found, org)
     else:
         results_as_waived = results
-    assessment = assess.assess(rules, results_as_waived, org)
-    outcomes = report.outcomes(rules.rules, results)
+    assessment = maturity.assess(rules, results_as_waived, org)
+    outcomes = model.outcomes(rules.rules, results)
     files = tuple(
-        [report.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
+        [model.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
         + _policy_inputs(rules)
-        + [report.InputFile(path, role, _digest(path)) for path, role in _extra_inputs(options)]
+        + [model.InputFile(path, role, _digest(path)) for path, role in _extra_inputs(options)]
     )
     organisation = {
         "id": org.organisation_id,
         "name": org.organisation.get("name"),
         "target_stage": target,
     }
-    return report.Report(
+    return model.Report(
         tool_version=__version__,
         as_of=as_of.isoformat(),
         engine=options.engine,
@@ -183,7 +177,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> report.R
         inputs=files,
         rules=outcomes,
         findings=found,
-        summary=report.summarise(outcomes, found),
+        summary=model.summarise(outcomes, found),
         assessment=assessment,
         next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
         waivers=waiver_statuses if options.waivers else None,
@@ -191,13 +185,13 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> report.R
     )
 
 
-def _policy_inputs(rules: policies.PolicySet) -> list[report.InputFile]:
+def _policy_inputs(rules: policies.PolicySet) -> list[model.InputFile]:
     """Every file that shapes the policy set, with the digest of what was read: the
     ``pack.yaml`` of each pack loaded (given or reached through ``extends``, parents first:
     its overrides change severities and disable rules), the rule files and the stage ladder."""
-    packs = [report.InputFile(display(Path(p.file).resolve()), "pack", p.sha256) for p in rules.packs]
-    rule_files = [report.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
-    return [*packs, *rule_files, report.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
+    packs = [model.InputFile(display(Path(p.file).resolve()), "pack", p.sha256) for p in rules.packs]
+    rule_files = [model.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
+    return [*packs, *rule_files, model.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
 
 
 def _extra_inputs(options: CheckOptions) -> list[tuple[str, str]]:
@@ -216,7 +210,7 @@ def split_inputs(paths: Sequence[str]) -> tuple[list[str], list[str], dict[Path,
     resolved path (for ``read_all``: a large inventory is not parsed twice). A file with an
     ``organisation``, ``governance`` or a collection is an inventory, a stray ``rules`` key
     in it included (the inventory check reports that key)."""
-    from engine.levels import KIND_OF
+    from engine.vocabulary import KIND_OF
 
     inventory_keys = {"organisation", "governance", *KIND_OF}
 

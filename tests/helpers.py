@@ -10,17 +10,19 @@ from typing import Any
 import yaml
 from click.testing import CliRunner, Result
 
-from engine import derive, ir, native, pipeline
-from engine.cli import main
-from engine.evaluation import RuleResult
-from engine.inventory import Inventory, build
-from engine.policies import PolicySet, compile_sources
-from engine.positions import MarkTable
-from engine.sources import Source
+from engine import pipeline
+from engine.cli.app import main
+from engine.evaluate import derive, native
+from engine.evaluate.evaluation import RuleResult
+from engine.inputs.inventory import Inventory, build
+from engine.inputs.positions import MarkTable
+from engine.inputs.sources import Source
+from engine.policy import ir
+from engine.policy.policies import PolicySet, compile_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATORS = ("native", "durable")
-HAS_DURABLE = importlib.util.find_spec("engine.durable") is not None
+HAS_DURABLE = importlib.util.find_spec("engine.evaluate.durable") is not None
 
 
 def source(data: Any, path: str = "<test>") -> Source:
@@ -61,7 +63,7 @@ def evaluate(engine: str, policies: PolicySet, inv: Inventory, as_of: dt.date) -
 
 
 def reference(policies: PolicySet, inv: Inventory, as_of: dt.date) -> tuple[RuleResult, ...]:
-    """The interpreter in engine.derive: the language's reference semantics."""
+    """The interpreter in engine.evaluate.derive: the language's reference semantics."""
     scope = derive.Scope(inv, as_of)
     out = []
     for r in policies.rules:
@@ -92,7 +94,7 @@ def all_engines_agree(policies: PolicySet, inv: Inventory, as_of: dt.date) -> tu
 
 def compiled_operands_agree(policies: PolicySet, inv: Inventory, as_of: dt.date) -> None:
     """Every operand a rule reads (the evidence of its findings) has the same value through the
-    generated code of engine.native as through the reference interpreter, on every subject."""
+    generated code of engine.evaluate.native as through the reference interpreter, on every subject."""
     scope = derive.Scope(inv, as_of)
     for r in policies.rules:
         nodes = [*ir.walk(r.when), *ir.walk(r.require)]

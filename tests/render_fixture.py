@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from engine import pipeline
-from engine.report import Report
+from engine.report.model import Report
 from tests.helpers import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "render"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import pipeline, policies, stages
-from engine.diagnostics import InputError
-from engine.levels import DEFAULT_STAGES
+from engine import pipeline
+from engine.inputs.diagnostics import InputError
+from engine.policy import policies, stages
+from engine.vocabulary import DEFAULT_STAGES
 from tests.fixtures.assess.build import (
     LADDER_RULES,
     STAGES,

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from engine.assess import Tally, department_tallies
-from engine.evaluation import RuleResult
-from engine.findings import departments_of
-from engine.inventory import Inventory
-from engine.levels import DEPARTMENT_FIELD
+from engine.assess.maturity import Tally, department_tallies
+from engine.evaluate.evaluation import RuleResult
+from engine.evaluate.findings import departments_of
+from engine.inputs.inventory import Inventory
+from engine.vocabulary import DEPARTMENT_FIELD
 
 
 def reference(policies: Any, results: tuple[RuleResult, ...], inventory: Inventory) -> dict[str, tuple[Tally, ...]]:

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import pipeline, policies, policytest, schemas
-from engine.diagnostics import Diagnostic
-from engine.levels import LEVERS
-from engine.sources import read
+from engine import pipeline
+from engine.authoring import policytest
+from engine.inputs import schemas
+from engine.inputs.diagnostics import Diagnostic
+from engine.inputs.sources import read
+from engine.policy import policies
+from engine.vocabulary import LEVERS
 from tests.helpers import ROOT, all_engines_agree, failing_ids
 
 PACK = ROOT / "policies" / "baseline"

@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import cli, rule, write
 
 RULES = [rule("account", {"field": "owner", "exists": True}, id="T-OWN-001", severity="high")]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from engine import pipeline
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import ROOT, cli, write
 
 POLICY = {
@@ -320,7 +320,7 @@ def test_findings_in_a_directory_point_into_the_file_of_each_subject(files, tmp_
 
 def test_validate_parses_an_inventory_file_once(monkeypatch, tmp_path: Path) -> None:
     """Telling policies from inventories reads the files; an inventory is not parsed again."""
-    from engine import sources
+    from engine.inputs import sources
 
     counted: dict[str, int] = {}
     original = sources.read

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.output import OutputError, write_all, write_atomic
+from engine.report.output import OutputError, write_all, write_atomic
 from tests.helpers import ROOT, cli
 
 AS_OF = ("--as-of", "2026-10-01")
@@ -182,11 +182,11 @@ def test_ctrl_c_or_a_stop_is_an_exit_with_one_line(name: str, code: int, line: s
     # the command line signalled while it runs: the same handler catches it at any point
     program = (
         "import os, signal, time\n"
-        "import engine.cli\n"
+        "import engine.cli.app\n"
         "def main():\n"
         f"    os.kill(os.getpid(), signal.{name})\n"
         "    time.sleep(30)\n"
-        "engine.cli.main = main\n"
+        "engine.cli.app.main = main\n"
         "from engine.__main__ import run\n"
         "run()\n"
     )

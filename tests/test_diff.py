@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import cli, rule, write
 
 RULES = [

@@ -12,14 +12,15 @@ import datetime as dt
 
 import pytest
 
-from engine import ir, native
-from engine.evaluation import EvaluatorRefused
-from engine.inventory import build
-from engine.policies import load
-from engine.sources import read
+from engine.evaluate import native
+from engine.evaluate.evaluation import EvaluatorRefused
+from engine.inputs.inventory import build
+from engine.inputs.sources import read
+from engine.policy import ir
+from engine.policy.policies import load
 from tests.helpers import ROOT, all_engines_agree, failing_ids, inventory, policy_set, rule
 
-durable = pytest.importorskip("engine.durable")
+durable = pytest.importorskip("engine.evaluate.durable")
 
 AS_OF = dt.date(2026, 10, 1)
 COLLIDING = ("acct-528056", "acct-1010190")  # same 32-bit FNV-1a hash (the notes)

@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine import evidence
-from engine.render import FILE_NAMES, RENDERERS
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
+from engine.report import evidence
+from engine.report.render import FILE_NAMES, RENDERERS
 from tests.helpers import ROOT, cli
 from tests.render_fixture import AS_OF, SNAPSHOTS, fixture_report
 

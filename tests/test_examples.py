@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import ROOT, cli
 
 AS_OF = "2026-10-01"

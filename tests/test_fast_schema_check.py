@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 import yaml
 
-from engine import schemas
-from engine.schemas import load_schema
-from engine.typedcheck import TypedValidator, Unsupported
+from engine.inputs import schemas
+from engine.inputs.schemas import load_schema
+from engine.inputs.typedcheck import TypedValidator, Unsupported
 from tests.helpers import ROOT
 
 
@@ -26,7 +26,7 @@ def fast(document: dict, json_types: bool = False) -> bool:
 
 
 def _example() -> dict:
-    from engine.sources import read
+    from engine.inputs.sources import read
 
     source = read(ROOT / "examples" / "energy" / "inventory.yaml")
     return source.data  # type: ignore[union-attr]
@@ -208,7 +208,7 @@ def test_every_date_field_is_read_as_a_real_date_by_the_fast_check() -> None:
     """The inventory step skips its calendar check when the fast check passed, because msgspec
     reads every date-pattern field as a real date. That holds only if every field the catalogue
     calls a date (a pattern with a 4-digit year) has exactly the pattern that becomes a date."""
-    from engine.typedcheck import _DATE_PATTERN
+    from engine.inputs.typedcheck import _DATE_PATTERN
 
     patterns: list[str] = []
 
@@ -266,7 +266,7 @@ def test_json_sources_skip_only_the_string_check_of_dates(tmp_path) -> None:
     check that they are strings is skipped; everything else still runs."""
     import datetime as dt
 
-    from engine.sources import read
+    from engine.inputs.sources import read
 
     example = _example()
     as_json, as_yaml = tmp_path / "org.json", tmp_path / "org.yaml"
@@ -353,7 +353,7 @@ ALPHABET = ["a", "b", "c", "x", "Z", "0", "7", "-", ".", "_", ":", ",", " ", "\t
 
 @pytest.mark.parametrize("seed", range(30))
 def test_many_values_checked_in_one_pass_agree_with_each_alone(seed: int) -> None:
-    from engine.typedcheck import _matches
+    from engine.inputs.typedcheck import _matches
 
     rng = random.Random(seed)
     pattern = rng.choice(PATTERNS)
@@ -368,7 +368,7 @@ def test_many_values_checked_in_one_pass_agree_with_each_alone(seed: int) -> Non
 
 
 def test_the_inventorys_patterns_are_checked_in_one_pass() -> None:
-    from engine.typedcheck import _lines_apart
+    from engine.inputs.typedcheck import _lines_apart
 
     check = schemas.fast_check("inventory")
     assert check is not None

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from engine.render import html
+from engine.report.render import html
 from tests.render_fixture import automotive_report, fixture_report
 
 FLAGS = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.diagnostics import Diagnostic
-from engine.json_source import _fast_walk, parse_json
+from engine.inputs.diagnostics import Diagnostic
+from engine.inputs.json_source import _fast_walk, parse_json
 from tests.helpers import cli, write
 
 POLICY = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from engine import findings, native
+from engine.evaluate import findings, native
 from tests.helpers import inventory, policy_set, rule
 
 

@@ -1,11 +1,12 @@
-"""The generated code of engine.native: a subject field the rules read several times is read
+"""The generated code of engine.evaluate.native: a subject field the rules read several times is read
 once per subject, with the same results as the reference interpreter."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from engine import ir, native
+from engine.evaluate import native
+from engine.policy import ir
 from tests.helpers import all_engines_agree, failing_ids, inventory, policy_set, rule
 
 AS_OF = dt.date(2026, 10, 1)
@@ -107,7 +108,7 @@ def test_related_items_without_a_needed_field_are_left_out_with_the_same_results
 
 
 def test_counted_links_match_the_index() -> None:
-    from engine import derive
+    from engine.evaluate import derive
 
     inv = inventory(
         {

@@ -1,7 +1,7 @@
 """Every operator of the condition language, pass and fail, through every evaluator.
 
 The cases are data (tests/operators/*.yaml). Each runs through the reference interpreter
-(engine.derive), the native evaluator and the durable-rules evaluator, which must agree with
+(engine.evaluate.derive), the native evaluator and the durable-rules evaluator, which must agree with
 each other and with the expected failing subjects.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import findings
-from engine.conditions import FIELD_OPERATORS
-from engine.diagnostics import Diagnostic
-from engine.yaml_source import parse_yaml
+from engine.evaluate import findings
+from engine.inputs.diagnostics import Diagnostic
+from engine.inputs.yaml_source import parse_yaml
+from engine.policy.conditions import FIELD_OPERATORS
 from tests.helpers import all_engines_agree, failing_ids, inventory, policy_set, rule
 
 CASES_DIR = Path(__file__).parent / "operators"
@@ -52,7 +52,7 @@ def test_every_operator_has_a_case() -> None:
 
 
 def test_where_equality_with_the_subject_becomes_an_index_join() -> None:
-    from engine import ir
+    from engine.policy import ir
 
     policies = policy_set(
         rule(

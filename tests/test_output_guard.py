@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.output import Write, clashes, collisions
+from engine.report.output import Write, clashes, collisions
 from tests.helpers import ROOT, cli
 
 AS_OF = ("--as-of", "2026-10-01")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import ROOT, cli, write
 
 

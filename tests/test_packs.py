@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine import policies
-from engine.diagnostics import InputError
-from engine.schemas import load_schema
+from engine.inputs.diagnostics import InputError
+from engine.inputs.schemas import load_schema
+from engine.policy import policies
 from tests.helpers import ROOT, cli, rule, write
 
 BASELINE = ROOT / "policies" / "baseline"

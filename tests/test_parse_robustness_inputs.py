@@ -14,17 +14,17 @@ import msgspec
 import pytest
 import yaml
 
-from engine import json_source, yaml_source
-from engine.diagnostics import Diagnostic
-from engine.json_source import _fast_walk, parse_json
-from engine.yaml_source import parse_yaml
+from engine.inputs import nesting, yaml_source
+from engine.inputs.diagnostics import Diagnostic
+from engine.inputs.json_source import _fast_walk, parse_json
+from engine.inputs.yaml_source import parse_yaml
 from tests.helpers import ROOT, cli, write
 
 SMGOV = [sys.executable, "-m", "engine"]
 AS_OF = ("--as-of", "2026-10-01")
 HEAD = "version: 1\norganisation:\n  name: X\n"
 JSON_HEAD = '{"version": 1, "organisation": {"name": "X"}'
-MAX_DEPTH = 100  # levels of nesting a document may have (engine.yaml_source.MAX_DEPTH)
+MAX_DEPTH = 100  # levels of nesting a document may have (engine.inputs.yaml_source.MAX_DEPTH)
 
 
 @pytest.fixture(params=["serial"])
@@ -396,11 +396,11 @@ def test_the_limit_is_the_one_the_messages_name() -> None:
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12+: C recursion has its own budget")
 def test_the_decoders_nesting_is_bounded_on_this_python() -> None:
-    assert json_source._PADDING_WORKS
+    assert nesting._PADDING_WORKS
     deepest = 0
     for levels in range(1, 120):
         try:
-            json_source._nested(50, msgspec.json.decode, b"[" * levels + b"]" * levels)
+            nesting.nested(50, msgspec.json.decode, b"[" * levels + b"]" * levels)
         except RecursionError:
             break
         deepest = levels

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.plan import NextStep, PlanItem
-from engine.schemas import load_schema
+from engine.assess.plan import NextStep, PlanItem
+from engine.inputs.schemas import load_schema
 from tests.fixtures.assess.build import (
     FIELD_VALUES,
     LADDER_RULES,

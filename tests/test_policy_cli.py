@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from engine import policylint
+from engine.policy import policylint
 from tests.helpers import ROOT, cli, policy_set, rule, write
 
 BASELINE = ROOT / "policies" / "baseline"

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import derive, findings, ir
-from engine.policies import PolicySet
+from engine.evaluate import derive, findings
+from engine.policy import ir
+from engine.policy.policies import PolicySet
 from tests.helpers import EVALUATORS, all_engines_agree, cli, evaluate, inventory, policy_set, rule, write
 
 AS_OF = dt.date(2026, 10, 1)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import policies
-from engine.diagnostics import InputError
+from engine.inputs.diagnostics import InputError
+from engine.policy import policies
 from tests.helpers import ROOT, cli, write
 
 ENERGY = str(ROOT / "examples" / "energy")

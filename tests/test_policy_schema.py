@@ -6,9 +6,9 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from engine.conditions import FIELD_OPERATORS, CompileError, Context, parse
-from engine.schemas import load_schema
-from engine.yaml_source import parse_yaml
+from engine.inputs.schemas import load_schema
+from engine.inputs.yaml_source import parse_yaml
+from engine.policy.conditions import FIELD_OPERATORS, CompileError, Context, parse
 from tests.helpers import ROOT, rule
 
 VALID = [

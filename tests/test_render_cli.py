@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.render import FILE_NAMES, RENDERERS
+from engine.report.render import FILE_NAMES, RENDERERS
 from tests.helpers import cli
 from tests.render_fixture import AS_OF, INVENTORY, POLICIES, SNAPSHOTS, at_root
 

@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from engine.levels import LEVERS
-from engine.render import junit
+from engine.report.render import junit
+from engine.vocabulary import LEVERS
 from tests.helpers import ROOT
 from tests.render_fixture import automotive_report, fixture_report
 

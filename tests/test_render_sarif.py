@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine import findings as findings_module
 from engine import pipeline
-from engine.render import sarif
-from engine.report import Report
+from engine.evaluate import findings as findings_module
+from engine.report.model import Report
+from engine.report.render import sarif
 from tests.helpers import ROOT
 from tests.render_fixture import automotive_report, fixture_report
 
@@ -121,7 +121,7 @@ def test_waived_findings_carry_a_suppression() -> None:
 
 
 def test_baseline_state_marks_new_and_unchanged_findings(tmp_path: Path) -> None:
-    from engine.cli import check  # the baseline options come with issue 6
+    from engine.cli.app import check  # the baseline options come with issue 6
 
     if "baseline_file" not in {p.name for p in check.params}:
         pytest.skip("no --baseline yet")

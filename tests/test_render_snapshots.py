@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from engine.render import FILE_NAMES, RENDERERS
+from engine.report.render import FILE_NAMES, RENDERERS
 from tests.helpers import ROOT
 from tests.render_fixture import HOSTILE, SNAPSHOTS, UPDATE, automotive_report, fixture_report
 
@@ -155,7 +155,7 @@ def test_rendered_html_example_is_current() -> None:
 def test_markdown_folds_long_levers_and_stays_within_a_pr_comment() -> None:
     import dataclasses
 
-    from engine.render import markdown
+    from engine.report.render import markdown
 
     text = RENDERERS["markdown"](automotive_report())
     assert text.count("<details><summary>") == text.count("</details>") >= 1
@@ -175,7 +175,7 @@ def test_no_format_passes_a_terminal_escape_through(fmt: str) -> None:
 
 
 def test_coloured_text_keeps_only_its_own_colour_codes() -> None:
-    from engine.render import text
+    from engine.report.render import text
 
     coloured = text.render(fixture_report(), color=True)
     codes = set(re.findall(r"\x1b\[[0-9;]*m", coloured))

@@ -11,10 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine import baseline
-from engine.diagnostics import InputError
-from engine.findings import fingerprint
-from engine.schemas import load_schema
+from engine.evaluate.findings import fingerprint
+from engine.inputs.diagnostics import InputError
+from engine.inputs.schemas import load_schema
+from engine.report import baseline
 from tests.helpers import ROOT, cli, rule, write
 
 ENERGY = str(ROOT / "examples" / "energy")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import sources
-from engine.diagnostics import Diagnostic
+from engine.inputs import sources
+from engine.inputs.diagnostics import Diagnostic
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -44,7 +44,7 @@ def test_a_path_inside_a_json_item_is_found_near_its_id_as_by_walking_the_array(
     them, even with nested objects before the id, braces in strings and escaped ids."""
     import json
 
-    from engine.json_source import parse_json
+    from engine.inputs.json_source import parse_json
 
     items = [
         {"meta": {"a": {"b": 1}}, "id": "t0", "notes": "{not json", "trained": 1},

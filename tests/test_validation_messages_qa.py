@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.diagnostics import shown
+from engine.inputs.diagnostics import shown
 from tests.helpers import ROOT, cli, write
 
 BASELINE = str(ROOT / "policies" / "baseline")

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from engine.schemas import load_schema
+from engine.inputs.schemas import load_schema
 from tests.helpers import cli, rule, write
 
 RULES = [

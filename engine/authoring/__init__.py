@@ -1,0 +1,7 @@
+"""Tools for policy authors, built on the whole pipeline.
+
+Owns: a pack's test cases (``policytest``), its generated documentation (``policydocs``) and
+the impact of a policy change on an inventory (``impact``).
+
+May import: every step and ``engine.pipeline``; never ``engine.cli``.
+"""

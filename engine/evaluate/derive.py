@@ -1,0 +1,234 @@
+"""Reference semantics of the IR, by interpretation, and the derived values both evaluators use.
+
+``Scope`` holds what one check needs beyond a subject (the assessment date, the organisation,
+indexes for ``related``). It belongs to one check: two checks never share one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from itertools import product, repeat
+from typing import Any
+
+from engine.inputs.inventory import Inventory
+from engine.policy import ir
+
+Env = tuple[Any, Any]  # (subject, current item)
+IndexKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]  # collection, key paths, fields needed
+
+
+class Scope:
+    """Per-check state: the assessment date, the organisation and lazily built indexes."""
+
+    def __init__(self, inventory: Inventory, as_of: dt.date) -> None:
+        self.inventory = inventory
+        self.as_of = as_of
+        self.organisation = inventory.organisation
+        self.governance = inventory.governance
+        self._dates: dict[str, int] = {}
+        self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
+        self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def days_since(self, value: Any) -> int | None:
+        if not isinstance(value, str):
+            return None
+        days = self._dates.get(value)
+        if days is None:
+            days = (self.as_of - dt.date.fromisoformat(value)).days
+            self._dates[value] = days
+        return days
+
+    def days_until(self, value: Any) -> int | None:
+        days = self.days_since(value)
+        return None if days is None else -days
+
+    def pattern(self, source: str) -> re.Pattern[str]:
+        compiled = self._patterns.get(source)
+        if compiled is None:
+            compiled = self._patterns[source] = re.compile(source)
+        return compiled
+
+    def index(
+        self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...] = ()
+    ) -> dict[tuple[Any, ...], list[Any]]:
+        """Items of ``collection`` keyed by their values at ``paths`` (list values fan out),
+        only those whose top-level fields ``needs`` are all present and not null."""
+        key = (collection, paths, needs)
+        table = self._indexes.get(key)
+        if table is None:
+            table = {}
+            items = self.inventory.collections.get(collection, [])
+            every = len(items)
+            for name in needs:  # each pass keeps fewer
+                items = [item for item in items if item.get(name) is not None]
+            if needs and len(items) == every:  # nothing left out: the same index as without needs
+                self._indexes[key] = table = self.index(collection, paths)
+                return table
+            if not paths:
+                self._indexes[key] = table = {(): items}
+                return table
+            if len(paths) == 1 and len(paths[0]) == 1:  # the common case: one top-level field
+                column = list(map(dict.get, items, repeat(paths[0][0])))
+                if list not in set(map(type, column)):  # scalars: grouped by value, keyed as 1-tuples after
+                    groups: defaultdict[Any, list[Any]] = defaultdict(list)
+                    for value, item in zip(column, items, strict=True):
+                        groups[value].append(item)
+                    groups.pop(None, None)
+                    table = {(value,): group for value, group in groups.items()}
+                    self._indexes[key] = table
+                    return table
+                for value, item in zip(column, items, strict=True):
+                    if value is None:
+                        continue
+                    for one in dict.fromkeys(value) if isinstance(value, list) else (value,):
+                        found = table.get((one,))
+                        if found is None:
+                            table[(one,)] = [item]
+                        else:
+                            found.append(item)
+                self._indexes[key] = table
+                return table
+            for item in items:
+                options = []
+                for path in paths:
+                    value = get(item, path)
+                    options.append(value if isinstance(value, list) else ([] if value is None else [value]))
+                for combo in dict.fromkeys(product(*options)):
+                    table.setdefault(combo, []).append(item)
+            self._indexes[key] = table
+        return table
+
+    def counts(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], int]:
+        """How many items :meth:`index` would list under each key."""
+        key = (collection, paths)
+        table = self._counts.get(key)
+        if table is None:
+            listed = self._indexes.get((collection, paths, ()))
+            column: list[Any] = []
+            if listed is None and len(paths) == 1 and len(paths[0]) == 1:
+                column = list(map(dict.get, self.inventory.collections.get(collection, []), repeat(paths[0][0])))
+            if listed is None and column and list not in set(map(type, column)):
+                counted = Counter(column)  # scalars: counted in C, then keyed as 1-tuples like the index
+                counted.pop(None, None)
+                table = {(value,): n for value, n in counted.items()}
+            else:
+                table = {value: len(items) for value, items in self.index(collection, paths).items()}
+            self._counts[key] = table
+        return table
+
+    def related_items(self, node: ir.Related, env: Env) -> list[Any]:
+        if not node.on:
+            return self.inventory.collections.get(node.collection, [])
+        ours = tuple(read(field, env, self) for _, field in node.on)
+        if any(v is None for v in ours):
+            return []
+        return self.index(node.collection, tuple(p for p, _ in node.on)).get(ours, [])
+
+
+def get(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(data, dict):  # parsed YAML/JSON records are plain dicts
+            return None
+        data = data.get(part)
+    return data
+
+
+def read(field: ir.Field, env: Env, scope: Scope) -> Any:
+    root = field.root
+    if root == "subject":
+        base = env[0]
+    elif root == "item":
+        base = env[1]
+    elif root == "organisation":
+        base = scope.organisation
+    else:
+        base = scope.governance
+    return get(base, field.path)
+
+
+def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
+    """The value of a field or derived operand; ``None`` means missing or undefined."""
+    if isinstance(operand, ir.Field):
+        return read(operand, env, scope)
+    if isinstance(operand, ir.Count):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list):
+            return 0
+        if operand.where is None:
+            return len(items)
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope))
+    if isinstance(operand, ir.Share):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list) or not items:
+            return None
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope)) / len(items)
+    if isinstance(operand, ir.Ratio):
+        top, bottom = read(operand.numerator, env, scope), read(operand.denominator, env, scope)
+        if top is None or not bottom:
+            return None
+        return top / bottom
+    if isinstance(operand, ir.DaysSince):
+        date = read(operand.field, env, scope)
+        return scope.days_until(date) if operand.until else scope.days_since(date)
+    if isinstance(operand, ir.Matches):
+        text = read(operand.field, env, scope)
+        return None if not isinstance(text, str) else scope.pattern(operand.pattern).search(text) is not None
+    if isinstance(operand, ir.Quantified):
+        items = read(operand.list, env, scope)
+        if not isinstance(items, list):
+            return None
+        test = (holds(operand.condition, (env[0], item), scope) for item in items)
+        return any(test) if operand.quantifier == "any" else all(test)
+    if isinstance(operand, ir.Related):
+        items = scope.related_items(operand, env)
+        if operand.where is None:
+            return len(items)
+        return sum(1 for item in items if holds(operand.where, (env[0], item), scope))
+    raise TypeError(f"unknown operand {operand!r}")  # pragma: no cover
+
+
+def test(node: ir.Test, env: Env, scope: Scope) -> bool:
+    left = value(node.left, env, scope)
+    if node.op == "exists":
+        return (left is not None) is node.right
+    if left is None:
+        return False
+    right = node.right
+    if isinstance(right, ir.Field):
+        right = read(right, env, scope)
+        if right is None:
+            return False
+    op = node.op
+    if op == "equals":
+        return bool(left == right)
+    if op == "not_equals":
+        return bool(left != right)
+    if op == "gt":
+        return bool(left > right)
+    if op == "gte":
+        return bool(left >= right)
+    if op == "lt":
+        return bool(left < right)
+    if op == "lte":
+        return bool(left <= right)
+    if op == "one_of":
+        return left in right
+    if op == "contains":
+        return isinstance(left, list) and right in left
+    raise ValueError(f"unknown test operator {op!r}")  # pragma: no cover
+
+
+def holds(node: ir.Node, env: Env, scope: Scope) -> bool:
+    """Whether ``node`` holds for ``env``: the reference semantics of the language."""
+    if isinstance(node, ir.Test):
+        return test(node, env, scope)
+    if isinstance(node, ir.AllOf):
+        return all(holds(n, env, scope) for n in node.items)
+    if isinstance(node, ir.AnyOf):
+        return any(holds(n, env, scope) for n in node.items)
+    if isinstance(node, ir.Not):
+        return not holds(node.item, env, scope)
+    raise TypeError(f"unknown node {node!r}")  # pragma: no cover

@@ -1,0 +1,197 @@
+"""The inventory step: merge the read files into one organisation and check it (layers 1-3).
+
+Structure and types are checked against ``schemas/inventory.schema.json``; then ids must be
+unique per collection, references must resolve, and dates must be real calendar dates. The
+last three also run on the well-typed parts of a file the schema rejects, so one run reports
+every problem, not the first kind found.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from engine.inputs import integrity, schemas
+from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.sources import Source
+from engine.vocabulary import COLLECTION_OF, KIND_OF
+
+ORGANISATION_SUBJECT = "organisation"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """One organisation, merged from one or more files. Items are the parsed dicts."""
+
+    organisation: Mapping[str, Any]
+    governance: Mapping[str, Any]
+    collections: Mapping[str, list[dict[str, Any]]]
+    sources: tuple[Source, ...]
+    # per collection: (first merged index, source number, first index inside that source)
+    segments: Mapping[str, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
+    organisation_source: int = 0
+    governance_source: int = -1
+
+    @property
+    def organisation_id(self) -> str:
+        return str(self.organisation.get("id") or ORGANISATION_SUBJECT)
+
+    def organisation_subject(self) -> dict[str, Any]:
+        """The subject that ``organisation``-scope rules check: the record plus governance."""
+        return {**self.organisation, "governance": dict(self.governance)}
+
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        return self.collections.get(COLLECTION_OF[kind], [])
+
+    @cached_property
+    def _segment_starts(self) -> dict[str, list[int]]:
+        return {collection: [s[0] for s in segs] for collection, segs in self.segments.items()}
+
+    def item_origins(self, kind: str, indices: tuple[int, ...]) -> list[tuple[str, int, int]]:
+        """``origin(kind, index)`` of many items of one collection, in order (JSON inputs
+        resolve them in one go)."""
+        collection = COLLECTION_OF[kind]
+        segs, starts = self.segments[collection], self._segment_starts[collection]
+        by_source: dict[int, list[tuple[int, int]]] = {}  # source -> (place in the answer, index there)
+        for place, index in enumerate(indices):
+            seg = segs[bisect_right(starts, index) - 1]
+            by_source.setdefault(seg[1], []).append((place, index - seg[0] + seg[2]))
+        out: list[tuple[str, int, int]] = [("", 0, 0)] * len(indices)
+        for number, wanted in by_source.items():
+            source = self.sources[number]
+            local = [index for _, index in wanted]
+            marks = source.positions.locate_items(collection, local)
+            for (place, _), (line, col) in zip(wanted, marks, strict=True):
+                out[place] = (source.path, line, col)
+        return out
+
+    def origin(self, kind: str, index: int, subpath: tuple[Any, ...] = ()) -> tuple[str, int, int]:
+        """File, line and column of item ``index`` of ``kind`` (or of a field inside it)."""
+        if kind == "organisation":
+            if subpath and subpath[0] == "governance" and self.governance_source >= 0:
+                source = self.sources[self.governance_source]
+                line, col = source.positions.locate(subpath)
+            else:
+                source = self.sources[self.organisation_source]
+                line, col = source.positions.locate(("organisation", *subpath))
+            return source.path, line, col
+        number, local = self.local_index(kind, index)
+        source = self.sources[number]
+        line, col = source.positions.locate((COLLECTION_OF[kind], local, *subpath))
+        return source.path, line, col
+
+    def local_index(self, kind: str, index: int) -> tuple[int, int]:
+        """The source (its number) that item ``index`` of ``kind`` comes from, and its index
+        there (``accounts[0]`` of the second file, not the merged ``accounts[2]``)."""
+        collection = COLLECTION_OF[kind]
+        seg = self.segments[collection][bisect_right(self._segment_starts[collection], index) - 1]
+        return seg[1], index - seg[0] + seg[2]
+
+
+def _merge(sources: list[Source]) -> tuple[Inventory | None, list[Diagnostic]]:
+    inventory, problems, whole = _combine(sources)
+    return (inventory if whole else None), problems
+
+
+def _combine(sources: list[Source], documents: list[Any] | None = None) -> tuple[Inventory, list[Diagnostic], bool]:
+    """The files merged, the merge's problems, and whether there is an organisation (without
+    one the inventory has an empty organisation). ``documents``: what to merge instead of each
+    source's data (the parts of invalid files that can still be checked)."""
+    problems: list[Diagnostic] = []
+    organisation: tuple[int, Any] | None = None
+    governance: tuple[int, Any] | None = None
+    collections: dict[str, list[dict[str, Any]]] = {c: [] for c in KIND_OF}
+    segments: dict[str, list[tuple[int, int, int]]] = {c: [] for c in KIND_OF}
+    for number, source in enumerate(sources):
+        data = source.data if documents is None else documents[number]
+        if not isinstance(data, dict):
+            continue  # reported: an inventory file must be a mapping
+        for key, value in data.items():
+            if key == "organisation":
+                if organisation is not None:
+                    first = sources[organisation[0]]
+                    line, col = source.positions.locate((key,))
+                    where = ":".join(map(str, first.positions.locate((key,))))
+                    problems.append(
+                        Diagnostic(
+                            source.path, line, col, f"organisation defined twice (also in {first.path}:{where})", key
+                        )
+                    )
+                else:
+                    organisation = (number, value)
+            elif key == "governance":
+                if governance is not None:
+                    first = sources[governance[0]]
+                    line, col = source.positions.locate((key,))
+                    problems.append(
+                        Diagnostic(source.path, line, col, f"governance defined twice (also in {first.path})", key)
+                    )
+                else:
+                    governance = (number, value)
+            elif key in collections and value:
+                segments[key].append((len(collections[key]), number, 0))
+                collections[key].extend(value)
+    if organisation is None:
+        where = sources[0].path if len(sources) == 1 else ", ".join(s.path for s in sources)
+        problems.append(
+            Diagnostic(where, 1, 1, "no organisation: an inventory needs an 'organisation' block with at least a name")
+        )
+    inventory = Inventory(
+        organisation=organisation[1] if organisation else {},
+        governance=governance[1] if governance else {},
+        collections=collections,
+        sources=tuple(sources),
+        segments={k: tuple(v) for k, v in segments.items()},
+        organisation_source=organisation[0] if organisation else 0,
+        governance_source=governance[0] if governance else -1,
+    )
+    return inventory, problems, organisation is not None
+
+
+def check(sources: list[Source]) -> list[Diagnostic]:
+    """Every problem of the inventory these files make: schema, merge, ids, references, dates.
+
+    A file the schema rejects still has its ids, references and dates checked, those that are
+    well-typed (its other values are the schema's problems), so one run reports them all."""
+    problems: list[Diagnostic] = []
+    typed = True  # every file passed the typed fast check, which reads each date as a real date
+    hints = integrity.Hints(sources)
+    documents: list[Any] = [source.data for source in sources]
+    for number, source in enumerate(sources):
+        if not isinstance(source.data, dict):
+            problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
+        elif not schemas.passes_fast_check("inventory", source.data, source.json_types):
+            typed = False
+            rejected: dict[str, set[int]] = {}
+            found = schemas.reference_problems("inventory", source, explain=integrity.explainer(hints, rejected))
+            if found:
+                documents[number] = integrity.checkable(source.data, rejected)
+            problems.extend(found)
+    inventory, merged, _ = _combine(sources, documents)
+    problems.extend(merged)
+    ids = {collection: set(integrity.column(items, "id")) for collection, items in inventory.collections.items()}
+    problems += [*integrity.duplicates(inventory, ids), *integrity.references(inventory, ids, hints)]
+    return [*problems, *([] if typed else integrity.dates(inventory))]
+
+
+def assemble(sources: list[Source]) -> Inventory | None:
+    """The files merged into one inventory, unchecked (None when they cannot be): only for
+    work whose result is used once :func:`check` has found no problem."""
+    if not all(isinstance(source.data, dict) for source in sources):
+        return None
+    try:
+        return _merge(sources)[0]
+    except (AttributeError, TypeError, ValueError, KeyError):  # shapes only check() can name
+        return None
+
+
+def build(sources: list[Source]) -> Inventory:
+    """Validate each file, merge them, and check ids, references and dates. Raises InputError."""
+    problems = check(sources)
+    inventory = None if problems else assemble(sources)
+    if inventory is None:
+        raise InputError(problems)
+    return inventory

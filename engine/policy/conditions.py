@@ -1,0 +1,444 @@
+"""Compile the condition language (docs/policy-language.md) into the IR, checking as it goes.
+
+Every operator is one small function in ``FIELD_OPERATORS``; each checks its operand against
+the field's type from the inventory catalogue, so a condition that could never be true for
+type reasons is a policy error, not a silent miss.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+from engine.inputs.catalogue import Field as Spec
+from engine.inputs.catalogue import fields_of
+from engine.policy import ir
+from engine.vocabulary import KIND_OF
+
+PathT = tuple[str | int, ...]
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class CompileError(Exception):
+    """A problem in one condition; ``where`` is the path inside the rule (``require.all[1]``)."""
+
+    def __init__(self, message: str, where: PathT) -> None:
+        super().__init__(message)
+        self.message, self.where = message, where
+
+
+@dataclass(frozen=True)
+class Context:
+    """What plain paths mean here: the subject's fields, or the current list item's."""
+
+    subject: str  # the rule's scope
+    item: Mapping[str, Spec] | Spec | None = None  # fields of an object item, or a scalar item
+    item_label: str = ""
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    match = get_close_matches(word, choices, n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
+    """A path string -> the IR field it reads and the catalogue entry that types it."""
+    if not isinstance(path, str) or not path:
+        raise CompileError(f"a path must be a non-empty string, got {path!r}", where)
+    if path == "$item":
+        if not isinstance(ctx.item, Spec):
+            raise CompileError("'$item' is only meaningful inside a list operator over plain values", where)
+        return ir.Field("item", ()), ctx.item
+    head, _, rest = path.partition(".")
+    roots = {
+        "$subject": ("subject", fields_of(ctx.subject)),
+        "$organisation": (
+            "organisation",
+            {k: v for k, v in fields_of("organisation").items() if not k.startswith("governance")},
+        ),
+        "$governance": ("governance", fields_of("governance")),
+    }
+    if head in roots:
+        root, fields = roots[head]
+        if not rest:
+            raise CompileError(f"'{head}' must be followed by a field, e.g. '{head}.name'", where)
+        name = rest
+    elif head.startswith("$"):
+        raise CompileError(f"unknown root {head!r} (use $item, $subject, $organisation or $governance)", where)
+    elif isinstance(ctx.item, Spec):
+        raise CompileError(
+            f"the items of {ctx.item_label} are plain values: use '$item' (or '$subject.{path}' for the subject)", where
+        )
+    elif ctx.item is not None:
+        root, fields, name = "item", ctx.item, path
+    else:
+        root, fields, name = "subject", fields_of(ctx.subject), path
+    parts = name.split(".")
+    if not all(_NAME.match(p) for p in parts):
+        raise CompileError(f"{path!r} is not a valid path (lower-case names joined by dots)", where)
+    spec = fields.get(name)
+    if spec is None:
+        owner = ctx.item_label if root == "item" else (ctx.subject if root == "subject" else root)
+        raise CompileError(f"unknown field {name!r} for {owner}{_hint(name, sorted(fields))}", where)
+    return ir.Field(root, tuple(parts)), spec
+
+
+# -- literals and types -------------------------------------------------------------------
+
+
+def _python_type(kind: str) -> tuple[type, ...]:
+    return {"string": (str,), "date": (str,), "integer": (int, float), "number": (int, float), "boolean": (bool,)}.get(
+        kind, ()
+    )
+
+
+def _check_literal(value: Any, kind: str, enum: tuple[Any, ...], label: str, where: PathT) -> Any:
+    expected = _python_type(kind)
+    if not expected:
+        raise CompileError(f"{label} is of type {kind}: it cannot be compared with a value", where)
+    if isinstance(value, bool) != (kind == "boolean") or not isinstance(value, expected):
+        raise CompileError(
+            f"{label} is a {kind}; {value!r} is a {type(value).__name__} (values are never coerced)", where
+        )
+    _finite(value, where)
+    if enum and value not in enum:
+        raise CompileError(f"{value!r} can never match {label}: allowed values are {', '.join(map(str, enum))}", where)
+    return value
+
+
+def _finite(value: Any, where: PathT) -> None:
+    """NaN and the infinities compare in ways no inventory value can mean (NaN equals nothing,
+    not even itself): a policy may not hold them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CompileError(f"{value!r} is not a finite number: compare with a finite value", where)
+
+
+def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "", enum: tuple[Any, ...] = ()) -> Any:
+    """A literal of the field's type, or ``{ref: PATH}`` to a field of a compatible type."""
+    kind = kind or spec.type
+    enum = enum or spec.enum
+    if isinstance(value, Mapping):
+        if set(value) != {"ref"}:
+            raise CompileError("a compared value is a plain value or {ref: PATH}", where)
+        field, other = resolve(value["ref"], ctx, (*where, "ref"))
+        numeric = {"integer", "number"}
+        if other.type != kind and not (other.type in numeric and kind in numeric):
+            raise CompileError(f"{spec.path} ({kind}) cannot be compared with {value['ref']} ({other.type})", where)
+        return field
+    return _check_literal(value, kind, enum, repr(spec.path), where)
+
+
+def _number(value: Any, where: PathT) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CompileError(f"expected a number, got {value!r}", where)
+    _finite(value, where)
+    return value
+
+
+def comparisons(
+    block: Any, left: ir.Operand, where: PathT, extra: tuple[str, ...] = ()
+) -> tuple[ir.Node, dict[str, Any]]:
+    """A comparison block ``{gte: 1, lte: 5}`` -> the Tests on ``left``, plus its other keys."""
+    if not isinstance(block, Mapping):
+        raise CompileError("expected a comparison block such as {gte: 1}", where)
+    unknown = [k for k in block if k not in ir.COMPARISONS and k not in extra]
+    if unknown:
+        raise CompileError(
+            f"unknown key {unknown[0]!r} in a comparison block{_hint(str(unknown[0]), [*ir.COMPARISONS, *extra])}",
+            where,
+        )
+    tests: list[ir.Node] = []
+    for op in ir.COMPARISONS:
+        if op in block:
+            tests.append(ir.Test(left, op, _number(block[op], (*where, op))))
+    if not tests:
+        raise CompileError(f"a comparison block needs one of {', '.join(ir.COMPARISONS)}", where)
+    node = tests[0] if len(tests) == 1 else ir.AllOf(tuple(tests))
+    return node, {k: block[k] for k in extra if k in block}
+
+
+# -- field operators ------------------------------------------------------------------------
+
+Op = Callable[[ir.Field, Spec, Any, Context, PathT], ir.Node]
+
+
+def _scalar_only(spec: Spec, op: str, where: PathT) -> None:
+    if spec.type in ("array", "object", "any"):
+        hint = " (use contains, count or any_item for lists)" if spec.type == "array" else ""
+        raise CompileError(f"{op!r} does not apply to {spec.path!r}, which is of type {spec.type}{hint}", where)
+
+
+def op_exists(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    if not isinstance(value, bool):
+        raise CompileError("exists takes true or false", where)
+    return ir.Test(field, "exists", value)
+
+
+def _equality(op: str) -> Op:
+    def compile_(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+        _scalar_only(spec, op, where)
+        return ir.Test(field, op, _operand(value, spec, ctx, where))
+
+    return compile_
+
+
+def _ordering(op: str) -> Op:
+    def compile_(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+        if not spec.is_numeric:
+            extra = " (use the date operators for dates)" if spec.type == "date" else ""
+            raise CompileError(f"{op!r} orders numbers only; {spec.path!r} is of type {spec.type}{extra}", where)
+        if isinstance(value, Mapping):
+            return ir.Test(field, op, _operand(value, spec, ctx, where))
+        return ir.Test(field, op, _number(value, where))
+
+    return compile_
+
+
+def op_one_of(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _scalar_only(spec, "one_of", where)
+    if not isinstance(value, list) or not value:
+        raise CompileError("one_of takes a non-empty list of values", where)
+    items = tuple(_check_literal(v, spec.type, spec.enum, repr(spec.path), (*where, i)) for i, v in enumerate(value))
+    return ir.Test(field, "one_of", items)
+
+
+def op_matches(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    if spec.type not in ("string", "date"):
+        raise CompileError(f"matches applies to text; {spec.path!r} is of type {spec.type}", where)
+    if not isinstance(value, str):
+        raise CompileError("matches takes a regular expression (a string)", where)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise CompileError(f"the regular expression {value!r} does not compile: {exc}", where) from None
+    return ir.Test(ir.Matches(field, value), "equals", True)
+
+
+def _list_only(spec: Spec, op: str, where: PathT) -> None:
+    if spec.type != "array":
+        raise CompileError(f"{op!r} applies to lists; {spec.path!r} is of type {spec.type}", where)
+
+
+def _item_context(spec: Spec, ctx: Context) -> Context:
+    item = Spec(path="$item", type=spec.item_type or "string", enum=spec.item_enum, references=spec.references)
+    return Context(ctx.subject, item, f"{spec.path!r}")
+
+
+def op_contains(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _list_only(spec, "contains", where)
+    item = _item_context(spec, ctx).item
+    assert isinstance(item, Spec)
+    return ir.Test(field, "contains", _operand(value, item, ctx, where, item.type, item.enum))
+
+
+def _date_only(spec: Spec, op: str, where: PathT) -> None:
+    if spec.type != "date":
+        raise CompileError(f"{op!r} applies to dates; {spec.path!r} is of type {spec.type}", where)
+
+
+def op_older_than_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _date_only(spec, "older_than_days", where)
+    return ir.Test(ir.DaysSince(field), "gt", _days(value, where))
+
+
+def op_within_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _date_only(spec, "within_days", where)
+    since = ir.DaysSince(field)
+    return ir.AllOf((ir.Test(since, "gte", 0), ir.Test(since, "lte", _days(value, where))))
+
+
+def _days(value: Any, where: PathT) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CompileError(f"expected a whole number of days (0 or more), got {value!r}", where)
+    return value
+
+
+def op_days_since(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _date_only(spec, "days_since", where)
+    return comparisons(value, ir.DaysSince(field), where)[0]
+
+
+def op_days_until(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _date_only(spec, "days_until", where)
+    return comparisons(value, ir.DaysSince(field, until=True), where)[0]
+
+
+def op_count(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _list_only(spec, "count", where)
+    block = value if isinstance(value, Mapping) else {}
+    cond = None
+    if "where" in block:
+        cond = parse(block["where"], _item_context(spec, ctx), (*where, "where"))
+    return comparisons(value, ir.Count(field, cond), where, extra=("where",))[0]
+
+
+def op_share(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    _list_only(spec, "share", where)
+    if not isinstance(value, Mapping) or "where" not in value:
+        raise CompileError("share needs a 'where' condition and a comparison, e.g. {where: ..., gte: 0.5}", where)
+    cond = parse(value["where"], _item_context(spec, ctx), (*where, "where"))
+    return comparisons(value, ir.Share(field, cond), where, extra=("where",))[0]
+
+
+def op_ratio(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    if not spec.is_numeric:
+        raise CompileError(f"ratio divides numbers; {spec.path!r} is of type {spec.type}", where)
+    if not isinstance(value, Mapping) or "to" not in value:
+        raise CompileError(
+            "ratio needs 'to: PATH' (the divisor) and a comparison, e.g. {to: headcount, gte: 0.8}", where
+        )
+    divisor, other = resolve(value["to"], ctx, (*where, "to"))
+    if not other.is_numeric:
+        raise CompileError(f"ratio divisor {value['to']!r} is of type {other.type}, not a number", where)
+    return comparisons(value, ir.Ratio(field, divisor), where, extra=("to",))[0]
+
+
+def _quantifier(which: str) -> Op:
+    def compile_(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+        _list_only(spec, f"{which}_item", where)
+        cond = parse(value, _item_context(spec, ctx), where)
+        return ir.Test(ir.Quantified(which, field, cond), "equals", True)
+
+    return compile_
+
+
+FIELD_OPERATORS: dict[str, Op] = {
+    "exists": op_exists,
+    "equals": _equality("equals"),
+    "not_equals": _equality("not_equals"),
+    "gt": _ordering("gt"),
+    "gte": _ordering("gte"),
+    "lt": _ordering("lt"),
+    "lte": _ordering("lte"),
+    "one_of": op_one_of,
+    "matches": op_matches,
+    "contains": op_contains,
+    "older_than_days": op_older_than_days,
+    "within_days": op_within_days,
+    "days_since": op_days_since,
+    "days_until": op_days_until,
+    "count": op_count,
+    "share": op_share,
+    "ratio": op_ratio,
+    "any_item": _quantifier("any"),
+    "all_items": _quantifier("all"),
+}
+LOGICAL = ("all", "any", "not", "related")
+
+
+def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
+    if not isinstance(spec, Mapping):
+        raise CompileError("related takes a mapping: {collection, on, where, count}", where)
+    unknown = [k for k in spec if k not in ("collection", "on", "where", "count")]
+    if unknown:
+        raise CompileError(
+            f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), ['collection', 'on', 'where', 'count'])}",
+            where,
+        )
+    collection = spec.get("collection")
+    if collection not in KIND_OF:
+        raise CompileError(
+            f"unknown collection {collection!r}{_hint(str(collection), sorted(KIND_OF))}", (*where, "collection")
+        )
+    theirs = fields_of(KIND_OF[collection])
+    links: list[tuple[tuple[str, ...], ir.Field]] = []
+    on = spec.get("on", {})
+    if not isinstance(on, Mapping):
+        raise CompileError("'on' maps their field to ours, e.g. {department: id}", (*where, "on"))
+    for their_path, our_path in on.items():
+        their = theirs.get(their_path)
+        if their is None:
+            raise CompileError(
+                f"unknown field {their_path!r} for {collection}{_hint(str(their_path), sorted(theirs))}", (*where, "on")
+            )
+        if their.type in ("object", "any") or (their.type == "array" and their.item_type in ("object", "")):
+            raise CompileError(f"{collection}.{their_path} cannot link items (type {their.type})", (*where, "on"))
+        ours, our_spec = resolve(our_path, ctx, (*where, "on", their_path))
+        their_kind = their.item_type if their.type == "array" else their.type
+        if our_spec.type in ("array", "object", "any") or our_spec.type != their_kind:
+            raise CompileError(
+                f"{collection}.{their_path} ({their_kind}) cannot link to {our_path} ({our_spec.type})", (*where, "on")
+            )
+        links.append((tuple(str(their_path).split(".")), ours))
+    cond = None
+    if "where" in spec:
+        cond = parse(spec["where"], Context(ctx.subject, theirs, collection), (*where, "where"))
+    joins, cond = _index_joins(cond)
+    node = ir.Related(collection, (*links, *joins), cond)
+    return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
+
+
+def _index_joins(
+    cond: ir.Node | None,
+) -> tuple[tuple[tuple[tuple[str, ...], ir.Field], ...], ir.Node | None]:
+    """Move ``where`` equalities between an item field and a subject field into ``on``.
+
+    ``{field: person, equals: {ref: $subject.owner}}`` means exactly what ``on: {person:
+    owner}`` means (both false when either side is missing; equality is on scalars of one
+    type), but ``on`` is answered from a dict index while ``where`` would compare every item
+    with every subject: an author need not know the difference.
+    """
+    if cond is None:
+        return (), None
+    tests = list(cond.items) if isinstance(cond, ir.AllOf) else [cond]
+    joins: list[tuple[tuple[str, ...], ir.Field]] = []
+    rest: list[ir.Node] = []
+    for test in tests:
+        if (
+            isinstance(test, ir.Test)
+            and test.op == "equals"
+            and isinstance(test.left, ir.Field)
+            and test.left.root == "item"
+            and test.left.path
+            and isinstance(test.right, ir.Field)
+            and test.right.root != "item"
+        ):
+            joins.append((test.left.path, test.right))
+        else:
+            rest.append(test)
+    remaining = None if not rest else rest[0] if len(rest) == 1 else ir.AllOf(tuple(rest))
+    return tuple(joins), remaining
+
+
+def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
+    """One condition (a YAML mapping) -> its IR node. Raises CompileError."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise CompileError("a condition is a mapping: all, any, not, related, or field plus an operator", where)
+    keys = list(cond)
+    if "field" not in cond:
+        if len(keys) != 1 or keys[0] not in LOGICAL:
+            key = next((k for k in keys if k not in LOGICAL), keys[0])
+            if key in FIELD_OPERATORS:
+                raise CompileError(f"{key!r} needs a 'field' to test", where)
+            if len(keys) == 1 and key not in LOGICAL:
+                raise CompileError(f"unknown operator {key!r}{_hint(str(key), [*LOGICAL, *FIELD_OPERATORS])}", where)
+            raise CompileError(
+                f"one operator per condition; found {', '.join(map(str, keys))} (combine them with all or any)", where
+            )
+        key = keys[0]
+        value = cond[key]
+        if key == "not":
+            return ir.Not(parse(value, ctx, (*where, "not")))
+        if key == "related":
+            return _related(value, ctx, (*where, "related"))
+        if not isinstance(value, list) or not value:
+            raise CompileError(f"{key} takes a non-empty list of conditions", (*where, key))
+        items = tuple(parse(c, ctx, (*where, key, i)) for i, c in enumerate(value))
+        return ir.AllOf(items) if key == "all" else ir.AnyOf(items)
+    ops = [k for k in keys if k != "field"]
+    if len(ops) != 1:
+        if not ops:
+            raise CompileError("a field test needs an operator, e.g. {field: owner, exists: true}", where)
+        raise CompileError(
+            f"one operator per field test; found {', '.join(map(str, ops))} (combine them with all)", where
+        )
+    op = ops[0]
+    compile_op = FIELD_OPERATORS.get(op)
+    if compile_op is None:
+        raise CompileError(f"unknown operator {op!r}{_hint(str(op), list(FIELD_OPERATORS))}", (*where, op))
+    field, spec = resolve(cond["field"], ctx, (*where, "field"))
+    return compile_op(field, spec, cond[op], ctx, (*where, op))

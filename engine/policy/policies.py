@@ -1,0 +1,195 @@
+"""The compile step: policy files -> checked, compiled rules (``PolicySet``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.inputs import schemas
+from engine.inputs.diagnostics import Diagnostic, InputError, dotted
+from engine.inputs.sources import Source, discover, read_all
+from engine.policy import ir, stages
+from engine.policy.conditions import CompileError, Context, parse, resolve
+from engine.policy.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
+
+#: Files in a pack directory that are not rule files.
+NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every rule loaded, compiled, in load order, with the files they came from, and the
+    stage ladder they are assessed on (a pack's ``stages.yaml``, or the bundled one)."""
+
+    rules: tuple[ir.CompiledRule, ...]
+    sources: tuple[Source, ...]
+    ladder: stages.Ladder = field(default_factory=stages.default_ladder)
+    packs: tuple[Pack, ...] = ()  # the packs loaded, each extended pack before its extender
+    origins: tuple[tuple[str, RuleOrigin], ...] = ()  # rule id -> where it came from
+    disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stage ids, lowest first."""
+        return self.ladder.ids
+
+    def rule(self, rule_id: str) -> ir.CompiledRule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+def skip_non_rules(relative: Path) -> bool:
+    """Inside a pack directory: test cases and pack metadata are not rule files."""
+    return relative.name in NOT_RULES or "tests" in relative.parts[:-1]
+
+
+def template_fields(message: str) -> Iterator[str | None]:
+    """Each ``{path}`` of a message template; ``None`` for a stray brace."""
+    for match in _TEMPLATE.finditer(message):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        yield match.group(1) if token.startswith("{") and token.endswith("}") and len(token) > 1 else None
+
+
+def _compile_rule(
+    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...]
+) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+
+    def report(message: str, where: tuple[Any, ...]) -> None:
+        path = ("rules", index, *where)
+        line, col = source.positions.locate(path)
+        problems.append(Diagnostic(source.path, line, col, message, dotted(path)))
+
+    scope = raw["scope"]
+    if raw["stage"] not in stage_ids:
+        report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stage_ids)})", ("stage",))
+    ctx = Context(scope)
+    nodes: dict[str, ir.Node | None] = {"when": None}
+    for key in ("when", "require"):
+        if key in raw:
+            try:
+                nodes[key] = parse(raw[key], ctx, (key,))
+            except CompileError as exc:
+                report(exc.message, exc.where)
+    for name in template_fields(raw["message"]):
+        if name is None:
+            report("unbalanced brace in message (write {{ or }} for a literal brace)", ("message",))
+        elif name != "id" or scope == "organisation":
+            try:
+                resolve(name, ctx, ("message",))
+            except CompileError as exc:
+                report(f"message placeholder {{{name}}}: {exc.message}", ("message",))
+    if problems:
+        return None, problems
+    line, _ = source.positions.locate(("rules", index))
+    require = nodes["require"]
+    assert require is not None
+    rule = ir.CompiledRule(
+        id=raw["id"],
+        title=raw["title"],
+        description=raw["description"],
+        lever=raw["lever"],
+        stage=raw["stage"],
+        severity=raw["severity"],
+        scope=scope,
+        when=nodes["when"],
+        require=require,
+        message=raw["message"],
+        remediation=raw["remediation"],
+        references=tuple(raw["references"]),
+        tags=tuple(raw.get("tags", ())),
+        file=source.path,
+        line=line,
+    )
+    return rule, []
+
+
+def _schema_problems(source: Source) -> list[Diagnostic]:
+    """Schema problems outside conditions; the compiler explains conditions more precisely."""
+    found = schemas.problems("policy", source)
+    return [d for d in found if not re.match(r"^rules\[\d+\]\.(when|require)\b", d.path)]
+
+
+def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = None) -> PolicySet:
+    """Check and compile every rule of every policy file. Raises InputError with all problems."""
+    sources = tuple(sources)
+    ladder = ladder or stages.default_ladder()
+    stage_ids = ladder.ids
+    problems: list[Diagnostic] = []
+    rules: list[ir.CompiledRule] = []
+    first_seen: dict[str, ir.CompiledRule] = {}
+    for source in sources:
+        if not isinstance(source.data, dict):
+            problems.append(Diagnostic(source.path, 1, 1, "a policy file must be a mapping with a 'rules' list"))
+            continue
+        schema_problems = _schema_problems(source)
+        problems.extend(schema_problems)
+        broken = {int(m.group(1)) for d in schema_problems if (m := re.match(r"^rules\[(\d+)\]", d.path))}
+        raw_rules = source.data.get("rules")
+        if not isinstance(raw_rules, list):
+            continue
+        for index, raw in enumerate(raw_rules):
+            if index in broken or not isinstance(raw, dict):
+                continue
+            rule, found = _compile_rule(raw, index, source, stage_ids)
+            problems.extend(found)
+            if rule is None:
+                continue
+            if rule.id in first_seen:
+                other = first_seen[rule.id]
+                line, col = source.positions.locate(("rules", index, "id"))
+                problems.append(
+                    Diagnostic(
+                        source.path,
+                        line,
+                        col,
+                        f"duplicate rule id {rule.id!r} (first defined at {other.file}:{other.line})",
+                        f"rules[{index}].id",
+                    )
+                )
+                continue
+            first_seen[rule.id] = rule
+            rules.append(rule)
+    if not problems and not rules:
+        where = ", ".join(s.path for s in sources) or "--policies"
+        problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
+    if problems:
+        raise InputError(problems)
+    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
+
+
+def _is_pack(path: Path) -> bool:
+    """A pack directory: one with a ``pack.yaml``, whether or not that file is valid."""
+    return path.is_dir() and pack_file(path) is not None
+
+
+def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
+    """Find, read and compile policy files and directories, and the stage ladder they define
+    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
+    expansion, problems = expand_packs(paths)
+    paths = list(expansion.inputs)
+    rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
+    # a pack may only override what it extends: no rule files of its own is fine (even when its
+    # pack.yaml has a problem, which is reported on its own)
+    rule_paths = [p for p in rule_paths if not _is_pack(Path(p)) or discover([p], "policy", skip_non_rules)[0]]
+    files, found = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
+    problems.extend(found)
+    sources, read_problems = read_all(files)
+    problems.extend(read_problems)
+    if ladder is None:
+        try:
+            ladder = stages.load(paths)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems)
+    compiled = compile_sources(sources, ladder)
+    if not expansion.packs:
+        return compiled
+    rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
+    return PolicySet(rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled)

@@ -1,0 +1,126 @@
+"""What several renderers share: numbers as words, waivers, the departments × levers heat map,
+and making inventory text safe for formats that cannot carry every character."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from engine.evaluate.findings import Finding
+from engine.report.model import Report
+from engine.vocabulary import LEVERS
+
+#: C0 and C1 control characters other than tab and newline: not allowed in XML 1.0, and
+#: invisible (or worse, terminal escapes) everywhere else.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character (but tab and newline) shown as ``\\uXXXX``."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str) -> str:
+    """``visible(text)`` on a single line: for table cells and attributes."""
+    return " ".join(visible(text).split())
+
+
+def percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{100 * ratio:.0f}%"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# --------------------------------------------------------------------------- waivers
+
+# A finding that an active waiver (``--waivers``) accepts is ``waived``: SARIF gives it a
+# suppression, JUnit does not fail on it, the other formats mark it. An expired waiver
+# waives nothing (the finding is reported as open, and the expiry is said).
+
+
+def waiver(finding: Finding) -> bool:
+    """True when an active waiver accepts ``finding``."""
+    return bool(getattr(finding, "waived", False))
+
+
+def waiver_reason(finding: Finding) -> str:
+    """The waiver's justification, approver and expiry in words ('' without a waiver)."""
+    found = getattr(finding, "waiver", None)
+    if found is None:
+        return ""
+    parts = [str(getattr(found, "justification", "") or "")]
+    if getattr(found, "approved_by", None):
+        parts.append(f"approved by {found.approved_by}")
+    if getattr(found, "expires", None):
+        status = "expired" if getattr(found, "status", "active") == "expired" else "until"
+        parts.append(f"{status} {found.expires}")
+    return "; ".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- heat map
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    id: str
+    name: str
+    status: str
+    stage: str | None
+    failing: tuple[int, ...]  # failing checks (findings) per lever, in LEVERS order
+
+
+def heat_map(report: Report) -> tuple[HeatRow, ...]:
+    """Failing checks per department and lever (a finding counts toward each department of
+    its subject), one row per department in the inventory's order."""
+    counts: dict[str, dict[str, int]] = {}
+    for f in report.findings:
+        for department in dict.fromkeys(f.departments):
+            counts.setdefault(department, {}).setdefault(f.lever, 0)
+            counts[department][f.lever] += 1
+    return tuple(
+        HeatRow(
+            d.id,
+            d.name,
+            d.status,
+            d.stage,
+            tuple(counts.get(d.id, {}).get(lever, 0) for lever in LEVERS),
+        )
+        for d in report.assessment.departments
+    )
+
+
+def org_wide(report: Report) -> tuple[int, ...]:
+    """Failing checks per lever that belong to no department (organisation-wide subjects)."""
+    return tuple(sum(1 for f in report.findings if f.lever == lever and not f.departments) for lever in LEVERS)
+
+
+def gate_text(g: Any) -> str:
+    """One stage's gate in words (the same sentence as the text report)."""
+    if not g.blocking_rules:
+        blocking = "no blocking rules"
+    elif g.blocking_failed:
+        blocking = (
+            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} blocking rules fail: {', '.join(g.blocking_failed)}"
+        )
+    else:
+        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} blocking rules pass"
+    if not g.checks:
+        other = "no other checks"
+    else:
+        other = (
+            f"other checks {g.passed_checks}/{g.checks} pass ({percent(g.pass_ratio)}, "
+            f"needs {percent(g.min_pass_ratio)}{f': fix {g.shortfall} more' if g.shortfall else ''})"
+        )
+    return f"{blocking}; {other}"
+
+
+def department_state(d: Any) -> str:
+    if d.status == "not_using_social_media":
+        return "not using social media"
+    if d.status == "no_checks":
+        return "uses social media, but no check concerns its subjects"
+    relation = {"behind": "behind", "level": "level with", "ahead": "ahead of"}[d.relative or "level"]
+    return f"{d.stage} ({relation} the organisation; {d.failed} of {plural(d.checks, 'check')} failed)"

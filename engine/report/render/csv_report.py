@@ -1,0 +1,86 @@
+"""CSV for spreadsheets: one row per finding, every field, RFC 4180 (``\\r\\n``, quoted as needed).
+
+Lists are joined with ``; `` and the evidence is ``label = value`` pairs. A cell that a
+spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) gets a leading ``'``, as OWASP advises against CSV injection; control characters
+are shown as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from engine.evaluate.findings import Finding, show
+from engine.report.model import Report
+from engine.report.render.common import visible, waiver, waiver_reason
+
+COLUMNS = (
+    "severity",
+    "rule_id",
+    "title",
+    "lever",
+    "stage",
+    "subject_kind",
+    "subject_id",
+    "departments",
+    "message",
+    "evidence",
+    "file",
+    "line",
+    "col",
+    "remediation",
+    "references",
+    "fingerprint",
+    "waived",
+    "waiver_reason",
+)
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    text = visible(value if isinstance(value, str) else show(value))
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+class _Cells(dict[object, str]):
+    """value -> its cell, each distinct value made once (most columns repeat: 1.7M cells at
+    100,000 findings, a few hundred thousand of them distinct)."""
+
+    def __missing__(self, value: object) -> str:
+        made = self[value] = cell(value)
+        return made
+
+
+def _row(f: Finding, cells: _Cells) -> list[str]:
+    values: list[object] = [
+        f.severity,
+        f.rule_id,
+        f.title,
+        f.lever,
+        f.stage,
+        f.subject_kind,
+        f.subject_id,
+        "; ".join(f.departments),
+        f.message,
+        "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence),
+        f.location.file,
+        str(f.location.line),
+        str(f.location.col),
+        f.remediation,
+        "; ".join(f.references),
+        f.fingerprint,
+        "true" if waiver(f) else "false",
+        waiver_reason(f),
+    ]
+    return [cells[v] for v in values]
+
+
+def render(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    cells = _Cells()
+    writer.writerows(_row(f, cells) for f in report.findings)
+    return out.getvalue()

@@ -1,0 +1,139 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+- every rule of the run once in ``tool.driver.rules``: name, short and full description,
+  help (the remediation), default level, and properties lever, stage, severity, scope;
+- every finding a result: ``ruleId`` and ``ruleIndex``, ``level`` from the severity
+  (critical/high → error, medium → warning, low/info → note: not everything is an error),
+  the inventory file and line, and ``partialFingerprints`` from the finding's fingerprint
+  (rule, subject kind and id; never the file or line, so moving a record keeps the alert);
+- a waived finding carries ``suppressions`` (kind external, status accepted, the reason),
+  so code scanning shows it as dismissed rather than open.
+
+Validated against the official schema in ``tests/schemas/sarif-schema-2.1.0.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from engine.evaluate.findings import Finding, show
+from engine.report.model import Report, RuleOutcome
+from engine.report.output import json_text
+from engine.report.render.common import visible, waiver, waiver_reason
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "smgovFindingId/v1"
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+#: GitHub sorts and filters alerts of rules tagged "security" by this (CVSS-like, 0.0-10.0).
+SECURITY_SEVERITY = {"critical": "9.5", "high": "7.5", "medium": "5.0", "low": "3.0", "info": "0.0"}
+
+
+def _name(title: str) -> str:
+    """A rule's title as an identifier-like name (SARIF: 'understandable to an end user')."""
+    return "".join(word[:1].upper() + word[1:] for word in re.findall(r"[A-Za-z0-9]+", title)) or "Rule"
+
+
+@lru_cache(maxsize=1024)  # a report names a few files, each in many findings
+def _uri(path: str) -> str:
+    posix = PurePosixPath(path.replace("\\", "/"))
+    if posix.is_absolute():
+        return "file://" + quote(str(posix))
+    return quote(str(posix))
+
+
+def _rule(rule: RuleOutcome, remediation: str) -> dict[str, Any]:
+    help_text = remediation or "See the rule's policy file."
+    return {
+        "id": rule.id,
+        "name": _name(rule.title),
+        "shortDescription": {"text": visible(rule.title)},
+        "fullDescription": {"text": visible(rule.description or rule.title)},
+        "help": {"text": visible(f"How to fix: {help_text}")},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "lever": rule.lever,
+            "stage": rule.stage,
+            "severity": rule.severity,
+            "scope": rule.scope,
+            "references": list(rule.references),
+            "tags": ["governance", "social-media", rule.lever, rule.stage],
+            "precision": "high",
+            "problem.severity": LEVELS[rule.severity] if rule.severity != "info" else "recommendation",
+        },
+    }
+
+
+def _result(f: Finding, index: int, baseline: Any = None, remediation: str | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": LEVELS[f.severity],
+        "message": {"text": visible(f.message)},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.location.file)},
+                    "region": {"startLine": max(1, f.location.line), "startColumn": max(1, f.location.col)},
+                },
+                "logicalLocations": [
+                    {"name": visible(f.subject_id), "fullyQualifiedName": visible(f"{f.subject_kind}/{f.subject_id}")}
+                ],
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {
+            "lever": f.lever,
+            "stage": f.stage,
+            "severity": f.severity,
+            "subject": {"kind": f.subject_kind, "id": visible(f.subject_id), "departments": list(f.departments)},
+            "evidence": [{"field": e.label, "value": visible(show(e.value))} for e in f.evidence],
+            "remediation": visible(f.remediation) if remediation is None else remediation,
+        },
+    }
+    if baseline is not None:  # --baseline: new findings versus those already in it
+        result["baselineState"] = "new" if baseline.is_new(f) else "unchanged"
+    if waiver(f):
+        suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
+        if waiver_reason(f):
+            suppression["justification"] = visible(waiver_reason(f))
+        result["suppressions"] = [suppression]
+    return result
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    remediation = {f.rule_id: f.remediation for f in report.findings}
+    rules = [_rule(r, r.remediation or remediation.get(r.id, "")) for r in report.rules]
+    index = {r.id: i for i, r in enumerate(report.rules)}
+    shown = {rule_id: visible(text) for rule_id, text in remediation.items()}  # each rule's, made once
+    a = report.assessment
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "smgov",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "rules": rules,
+            }
+        },
+        "automationDetails": {"id": f"smgov/{report.organisation.get('id')}/"},
+        "columnKind": "unicodeCodePoints",
+        "results": [
+            _result(f, index[f.rule_id], getattr(report, "baseline", None), shown[f.rule_id]) for f in report.findings
+        ],
+        "properties": {
+            "as_of": report.as_of,
+            "engine": report.engine,
+            "organisation": report.organisation,
+            "stage": a.organisation.stage,
+            "target": a.target.stage,
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report) -> str:
+    return json_text(to_sarif(report)) + "\n"
