@@ -15,7 +15,7 @@ from typing import ParamSpec, TypeVar
 from engine import __version__
 from engine.assess import maturity, plan, waivers
 from engine.evaluate import derive, findings
-from engine.evaluate.evaluation import Evaluator
+from engine.evaluate.evaluation import Evaluator, EvaluatorUnavailable
 from engine.inputs import inventory
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.schemas import data_dir
@@ -33,7 +33,30 @@ EVALUATORS: dict[str, str] = {
 }
 
 
+#: Evaluators that need an optional extra: the module they import and the extra to install.
+NEEDS_EXTRA: dict[str, tuple[str, str]] = {"durable": ("durable_rules_engine", "durable")}
+
+
+def unavailable(name: str) -> str | None:
+    """Why evaluator ``name`` cannot run here (its extra is not installed or does not import), or None."""
+    if name not in NEEDS_EXTRA:
+        return None
+    module, extra = NEEDS_EXTRA[name]
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        return (
+            f"--engine {name} needs the optional extra smgov[{extra}] ({exc}): "
+            f"pip install 'smgov[{extra}]' (it compiles C: a C compiler is needed), or use --engine native"
+        )
+    return None
+
+
 def evaluator(name: str) -> Evaluator:
+    """The evaluate function of ``name``; EvaluatorUnavailable when its extra is not installed."""
+    reason = unavailable(name)
+    if reason:
+        raise EvaluatorUnavailable(reason)
     module, _, function = EVALUATORS[name].partition(":")
     return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
 
@@ -107,6 +130,7 @@ def run_check(options: CheckOptions) -> model.Report:
     """The whole check. Raises InputError, before any result is used, if any input is bad:
     every input's problems, in the order the inputs are named, then the waivers' and the
     baseline's."""
+    evaluator(options.engine)  # an evaluator whose extra is missing: say so before reading anything
     problems: list[Diagnostic] = []
     rules = None
     try:

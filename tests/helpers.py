@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner, Result
 
@@ -21,8 +21,13 @@ from engine.policy import ir
 from engine.policy.policies import PolicySet, compile_sources
 
 ROOT = Path(__file__).resolve().parent.parent
-EVALUATORS = ("native", "durable")
-HAS_DURABLE = importlib.util.find_spec("engine.evaluate.durable") is not None
+HAS_DURABLE = pipeline.unavailable("durable") is None
+#: The evaluators installed here: durable needs the extra smgov[durable] (the test extra has it).
+EVALUATORS = ("native", "durable") if HAS_DURABLE else ("native",)
+NO_DURABLE = "durable-rules is not installed (pip install 'smgov[durable]'): the durable cross-check is skipped"
+needs_durable = pytest.mark.skipif(not HAS_DURABLE, reason=NO_DURABLE)
+#: Both evaluators as parameters, durable skipped with a visible reason when its extra is absent.
+ENGINES = ("native", pytest.param("durable", marks=needs_durable))
 
 
 def source(data: Any, path: str = "<test>") -> Source:

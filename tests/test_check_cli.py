@@ -11,7 +11,7 @@ import yaml
 
 from engine import pipeline
 from engine.inputs.schemas import load_schema
-from tests.helpers import ROOT, cli, write
+from tests.helpers import ENGINES, ROOT, cli, needs_durable, write
 
 POLICY = {
     "version": 1,
@@ -146,7 +146,7 @@ def test_two_checks_in_one_process_share_no_state(files, tmp_path: Path) -> None
     assert first == again
 
 
-@pytest.mark.parametrize("engine", ["native", "durable"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: Path, engine: str) -> None:
     as_json = tmp_path / "org.json"
     as_json.write_text(json.dumps(INVENTORY, indent=2))
@@ -206,6 +206,7 @@ def test_json_error_positions_point_inside_items(tmp_path: Path, files) -> None:
     assert '"onwer"' in lines[line_no - 1]
 
 
+@needs_durable
 def test_durable_engine_gives_the_same_report(files) -> None:
     native = json.loads(check(files, "--format", "json").output)
     durable = json.loads(check(files, "--format", "json", "--engine", "durable").output)
@@ -247,6 +248,7 @@ def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
     assert ("BND-ACC-001", "a3") in ids and ("BND-ACC-001", "a1") not in ids
 
 
+@needs_durable
 def test_durable_refusal_is_a_clear_input_error(tmp_path: Path) -> None:
     policy = write(
         tmp_path / "p" / "rules.yaml",
@@ -336,3 +338,13 @@ def test_validate_parses_an_inventory_file_once(monkeypatch, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert counted[str(inventory.resolve())] == 1
     assert counted and set(counted.values()) == {1}
+
+
+def test_durable_without_its_extra_says_how_to_install_it(files, monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable-rules is an optional extra: without it, --engine durable is a usage problem
+    (exit 2) that names the extra, never a traceback; the default evaluator never needs it."""
+    monkeypatch.setitem(pipeline.NEEDS_EXTRA, "durable", ("durable_rules_engine_not_installed", "durable"))
+    result = check(files, "--engine", "durable")
+    assert result.exit_code == 2
+    assert "pip install 'smgov[durable]'" in result.output and "Traceback" not in result.output
+    assert check(files, "--format", "json").exit_code in (0, 1)  # native: unaffected

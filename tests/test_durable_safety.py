@@ -20,7 +20,8 @@ from engine.policy import ir
 from engine.policy.policies import load
 from tests.helpers import ROOT, all_engines_agree, failing_ids, inventory, policy_set, rule
 
-durable = pytest.importorskip("engine.evaluate.durable")
+pytest.importorskip("durable_rules_engine", reason="durable-rules is not installed (pip install 'smgov[durable]')")
+from engine.evaluate import durable
 
 AS_OF = dt.date(2026, 10, 1)
 COLLIDING = ("acct-528056", "acct-1010190")  # same 32-bit FNV-1a hash (the notes)

@@ -13,7 +13,7 @@ import pytest
 from engine.evaluate import derive, findings
 from engine.policy import ir
 from engine.policy.policies import PolicySet
-from tests.helpers import EVALUATORS, all_engines_agree, cli, evaluate, inventory, policy_set, rule, write
+from tests.helpers import ENGINES, all_engines_agree, cli, evaluate, inventory, policy_set, rule, write
 
 AS_OF = dt.date(2026, 10, 1)
 IDLE = {"id": "a1", "platform": "x", "handle": "@a", "owner": "al", "last_activity_on": "2026-04-04"}
@@ -28,7 +28,7 @@ def _evidence(policies: PolicySet, engine: str) -> dict[str, list[tuple[str, obj
     return {f.subject_id: [(e.label, e.value) for e in f.evidence] for f in found}
 
 
-@pytest.mark.parametrize("engine", EVALUATORS)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_days_until_evidence_is_the_value_as_written(engine: str) -> None:
     policies = policy_set(rule("account", UNTIL))
     assert _evidence(policies, engine) == {
@@ -73,7 +73,7 @@ def test_the_reference_interpreter_gives_the_same_value() -> None:
     assert [derive.value(operand, (s, None), scope) for s in inv.items("account")] == [-180, 30, None]
 
 
-@pytest.mark.parametrize("engine", EVALUATORS)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_the_cli_report_shows_days_until(tmp_path: Path, engine: str) -> None:
     write(tmp_path / "pol" / "rules.yaml", {"version": 1, "rules": [rule("account", UNTIL, message="acc {id}")]})
     write(tmp_path / "inv" / "inventory.yaml", {"organisation": {"name": "O"}, "accounts": [IDLE]})

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from engine.evaluate.evaluation import EvaluatorRefused
+from engine.evaluate.evaluation import EvaluatorRefused, EvaluatorUnavailable
 from engine.inputs.diagnostics import InputError
 from engine.inputs.sources import discover
 from engine.report.output import OutputError, Write, clashes, collisions, write_atomic
@@ -47,6 +47,9 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:  # the reader of our output went away (``smgov rules | head -1``)
             _silence_stdout()
             sys.exit(EXIT_PIPE)
+        except EvaluatorUnavailable as exc:
+            click.echo(f"smgov: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
         except EvaluatorRefused as exc:
             click.echo(f"smgov: the evaluator refused these policies: {exc}", err=True)
             click.echo("smgov: run with --engine native (the default)", err=True)

@@ -126,6 +126,10 @@ def test_policies(
         raise InputError([Diagnostic(where, message="no test cases: add tests/*.test.yaml beside the rules")])
     cases = policytest.load_cases(files, loaded, _today(as_of))
     names = sorted(pipeline.EVALUATORS) if engine == "all" else [engine]
+    if engine == "all":  # every evaluator installed; the ones whose extra is missing are named
+        for name in [n for n in names if pipeline.unavailable(n)]:
+            names.remove(name)
+            click.echo(f"smgov: not running --engine {name}: {pipeline.unavailable(name)}", err=True)
     if "native" in names:  # the default first: the others are compared with it
         names.remove("native")
         names.insert(0, "native")

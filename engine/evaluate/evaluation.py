@@ -36,3 +36,7 @@ class Evaluator(Protocol):
 
 class EvaluatorRefused(Exception):
     """An evaluator cannot run this policy set faithfully; it says why instead of guessing."""
+
+
+class EvaluatorUnavailable(Exception):
+    """An evaluator whose optional extra is not installed; the message says how to install it."""
