@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import gc
 import hashlib
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -20,7 +21,7 @@ from engine.inputs import inventory
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.schemas import data_dir
 from engine.inputs.sources import Source, discover, display, load_all, parse_all, read_all
-from engine.policy import policies
+from engine.policy import ir, policies
 from engine.report import baseline, model
 
 P = ParamSpec("P")
@@ -73,6 +74,8 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
+    select: tuple[str, ...] = ()  # rule ids or tags: run only these rules (--select)
+    skip: tuple[str, ...] = ()  # rule ids or tags: do not run these (--skip)
 
 
 def read_inventory(
@@ -147,6 +150,11 @@ def run_check(options: CheckOptions) -> model.Report:
             accepted = waivers.load(options.waivers, rules)
         except InputError as exc:
             later.extend(exc.diagnostics)
+    if rules is not None and (options.select or options.skip):  # after the waivers: they name any rule
+        try:
+            rules = chosen(rules, options.select, options.skip)
+        except InputError as exc:
+            later.extend(exc.diagnostics)
     known = None
     if options.baseline:
         try:
@@ -207,6 +215,31 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         waivers=waiver_statuses if options.waivers else None,
         baseline=baseline.compare(inputs.known, found, org.organisation_id) if inputs.known else None,
     )
+
+
+def chosen(rules: policies.PolicySet, select: Sequence[str], skip: Sequence[str]) -> policies.PolicySet:
+    """The rules --select and --skip leave (by id or tag); a selector that names no rule is an
+    error (a typo must not silently run everything or nothing), with the closest id or tag."""
+    names = {r.id for r in rules.rules} | {t for r in rules.rules for t in r.tags}
+    unknown = [
+        Diagnostic(
+            "--select" if word in select else "--skip",
+            message=f"no rule has the id or tag {word!r}"
+            + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(word, sorted(names), n=1)),
+        )
+        for word in dict.fromkeys([*select, *skip])
+        if word not in names
+    ]
+    if unknown:
+        raise InputError(unknown)
+
+    def named(rule: ir.CompiledRule, words: Sequence[str]) -> bool:
+        return rule.id in words or any(t in words for t in rule.tags)
+
+    kept = tuple(r for r in rules.rules if (not select or named(r, select)) and not named(r, skip))
+    if not kept:
+        raise InputError([Diagnostic("--select", message="--select and --skip leave no rule to run")])
+    return replace(rules, rules=kept)
 
 
 def _policy_inputs(rules: policies.PolicySet) -> list[model.InputFile]:

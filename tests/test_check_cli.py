@@ -108,8 +108,8 @@ def test_text_report_groups_by_severity_with_location_and_fix(files) -> None:
 
 
 def test_json_report_validates_and_is_deterministic(files) -> None:
-    first = check(files, "--format", "json").output
-    second = check(files, "--format", "json").output
+    first = check(files, "--format", "json").stdout
+    second = check(files, "--format", "json").stdout
     assert first == second
     data = json.loads(first)
     jsonschema.Draft202012Validator(load_schema("report")).validate(data)
@@ -129,7 +129,8 @@ def test_output_file_written_atomically(files, tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.json"
     result = check(files, "--format", "json", "--output", str(target))
     assert result.exit_code == 1
-    assert result.output == ""
+    assert result.stdout == ""  # the report is in the file; stderr has the one-line summary
+    assert result.stderr.startswith("smgov: ") and str(target) in result.stderr
     assert json.loads(target.read_text())["report_version"] == 1
     assert [p.name for p in target.parent.iterdir()] == ["report.json"]
 
@@ -162,8 +163,8 @@ def test_json_inventory_gives_the_same_findings_and_real_lines(files, tmp_path: 
         "--engine",
         engine,
     )
-    data = json.loads(result.output)
-    yaml_data = json.loads(check(files, "--format", "json").output)
+    data = json.loads(result.stdout)
+    yaml_data = json.loads(check(files, "--format", "json").stdout)
     assert [f["fingerprint"] for f in data["findings"]] == [f["fingerprint"] for f in yaml_data["findings"]]
     lines = as_json.read_text().splitlines()
     for finding in data["findings"]:
@@ -185,7 +186,7 @@ def test_json_positions_survive_strings_that_look_like_ids(tmp_path: Path, files
         path = tmp_path / f"org-{indent}.json"
         path.write_text(json.dumps(inventory, indent=indent))
         result = cli("check", str(path), "--policies", str(files[0]), "--as-of", "2026-10-01", "--format", "json")
-        data = json.loads(result.output)
+        data = json.loads(result.stdout)
         text = path.read_text()
         for finding in data["findings"]:
             if finding["rule_id"] != "BND-ACC-001":
@@ -208,8 +209,8 @@ def test_json_error_positions_point_inside_items(tmp_path: Path, files) -> None:
 
 @needs_durable
 def test_durable_engine_gives_the_same_report(files) -> None:
-    native = json.loads(check(files, "--format", "json").output)
-    durable = json.loads(check(files, "--format", "json", "--engine", "durable").output)
+    native = json.loads(check(files, "--format", "json").stdout)
+    durable = json.loads(check(files, "--format", "json", "--engine", "durable").stdout)
     assert durable.pop("engine") == "durable" and native.pop("engine") == "native"
     assert durable == native
 
@@ -244,7 +245,7 @@ def test_policy_yaml_on_key_is_a_string(tmp_path: Path, files) -> None:
     assert "on: {id: department}" in text
     policy = write(tmp_path / "q" / "rules.yaml", text)
     result = cli("check", str(files[1]), "--policies", str(policy), "--as-of", "2026-10-01", "--format", "json")
-    ids = [(f["rule_id"], f["subject"]["id"]) for f in json.loads(result.output)["findings"]]
+    ids = [(f["rule_id"], f["subject"]["id"]) for f in json.loads(result.stdout)["findings"]]
     assert ("BND-ACC-001", "a3") in ids and ("BND-ACC-001", "a1") not in ids
 
 
@@ -311,7 +312,7 @@ def test_findings_in_a_directory_point_into_the_file_of_each_subject(files, tmp_
         text = json.dumps(data, indent=2) if suffix == ".json" else yaml.safe_dump(data, sort_keys=False)
         (org / f"{name}{suffix}").write_text(text)
     result = cli("check", str(org), "--policies", str(files[0]), "--as-of", "2026-10-01", "--format", "json")
-    findings = [f for f in json.loads(result.output)["findings"] if f["rule_id"] == "BND-ACC-001"]
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "BND-ACC-001"]
     assert sorted(f["subject"]["id"] for f in findings) == ["a0", "a1", "a2", "c0", "c2"]
     for finding in findings:
         path = Path(finding["location"]["file"])

@@ -28,7 +28,7 @@ def report(name: str, engine: str = "native") -> dict:
         "never",
     )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def pairs(data: dict, stage: str | None = None) -> set[tuple[str, str]]:
@@ -119,7 +119,7 @@ def test_energy_dormant_community_is_reported_after_its_review_lapses() -> None:
         result = cli(
             "check", str(ROOT / "examples" / "energy"), "--as-of", as_of, "--format", "json", "--fail-on", "never"
         )
-        return ("BND-ACC-007", "acc-ene-fb-serralta") in pairs(json.loads(result.output))
+        return ("BND-ACC-007", "acc-ene-fb-serralta") in pairs(json.loads(result.stdout))
 
     assert not dormant("2026-12-14")
     assert dormant("2026-12-15")
@@ -137,5 +137,5 @@ def test_energy_waivers_cover_the_two_explained_gaps() -> None:
         str(ROOT / "examples" / "energy.waivers.yaml"),
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {(f["rule_id"], f["subject"]["id"]) for f in data["findings"] if f.get("waiver")} == pairs(data)

@@ -87,7 +87,7 @@ def test_impact_of_a_severity_and_condition_change(repo: Path) -> None:
 def test_impact_against_the_same_revision_changes_nothing(repo: Path) -> None:
     result = impact("--base", "HEAD", "--format", "json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["rules"] == [] and data["stages"] == [] and data["findings_before"] == data["findings_after"] == 1
 
 

@@ -14,7 +14,7 @@ from tests.helpers import ROOT, cli, write
 
 
 def test_rules_json_matches_schema(tmp_path: Path) -> None:
-    data = json.loads(cli("rules", "--format", "json").output)
+    data = json.loads(cli("rules", "--format", "json").stdout)
     jsonschema.Draft202012Validator(load_schema("rules")).validate(data)
     pack = write(
         tmp_path / "mine" / "pack.yaml",

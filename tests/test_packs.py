@@ -114,7 +114,7 @@ def test_check_uses_the_effective_rules(tmp_path: Path) -> None:
         "never",
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     rules = {r["id"]: r for r in report["rules"]}
     assert "BEL-PUR-001" not in rules and rules["BND-ACC-001"]["severity"] == "medium"
     assert all(f["rule_id"] != "BEL-PUR-001" for f in report["findings"])

@@ -191,7 +191,7 @@ def test_check_text_puts_the_assessment_and_next_step_before_the_findings(case: 
 def test_the_json_report_validates_against_the_schema(case: tuple[str, str], command: str) -> None:
     inv, directory = case
     result = cli(command, inv, "--policies", directory, "--as-of", "2026-10-01", "--format", "json")
-    data = _validate(result.output)
+    data = _validate(result.stdout)
     assert data["assessment"]["organisation"]["stage"] == "initialisation"
     assert data["assessment"]["crosswalk"]["approximate"] is True
     assert [s["stage"] for s in data["next_step"]["steps"]] == ["contagion", "control", "integration"]

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from engine import __version__, pipeline
+from engine.cli import config
 from engine.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -28,8 +29,10 @@ from engine.cli.common import (
     output_write,
     refuse_overwriting,
 )
+from engine.cli.examples import examples_dir
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
+from engine.cli.summary import QUIET, SELECT, SKIP, failing_findings, summary_line
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
@@ -37,7 +40,7 @@ from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
 from engine.report.render import FILE_NAMES, RENDERERS
 from engine.report.render import text as text_renderer
-from engine.vocabulary import SEVERITIES, at_or_above
+from engine.vocabulary import SEVERITIES
 
 
 def _formats(formats: tuple[str, ...], output: str | None, output_dir: str | None) -> tuple[str, ...]:
@@ -115,7 +118,7 @@ def _evidence_problem(directory: str | None) -> None:
             raise click.UsageError(problem)
 
 
-def _write_evidence(report: Any, directory: str) -> None:
+def _write_evidence(report: Any, directory: str, quiet: bool = False) -> None:
     from engine.report import evidence
 
     command = ["smgov", *click.get_current_context().meta.get("smgov.argv", [])]
@@ -125,7 +128,8 @@ def _write_evidence(report: Any, directory: str) -> None:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise OutputError(directory, exc.strerror or str(exc)) from None
-    click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
+    if not quiet:
+        click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
 
 
 class _Group(click.Group):
@@ -136,15 +140,21 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100, "auto_envvar_prefix": "SMGOV"},
+)
 @click.version_option(__version__, prog_name="smgov")
-def main() -> None:
+@config.CONFIG
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None) -> None:
     """smgov: check an organisation's social-media governance against policies as code.
 
     \b
-    Example:
-      smgov check examples/automotive --as-of 2026-10-01
+    Example (the bundled example organisation, from any directory):
+      smgov check "$(smgov examples)/automotive" --as-of 2026-10-01
     """
+    config.apply(ctx, main, config_file)
 
 
 WAIVERS = click.option(
@@ -213,6 +223,9 @@ POLICIES = click.option(
     type=NonEmptyPath(dir_okay=False),
     help="Also write the current findings (not waived) as a baseline to this file (atomically).",
 )
+@SELECT
+@SKIP
+@QUIET
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -228,8 +241,14 @@ def check(
     waivers_file: str | None,
     baseline_file: str | None,
     write_baseline: str | None,
+    select: tuple[str, ...],
+    skip: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Check inventory files or directories (merged into one organisation).
+
+    Ends with one line on standard error (unless --quiet): the findings by severity, the
+    stage, how many findings fail --fail-on and the files written.
 
     \b
     Examples:
@@ -251,21 +270,22 @@ def check(
         engine=engine,
         waivers=waivers_file,
         baseline=baseline_file,
+        select=select,
+        skip=skip,
     )
     del parallel  # accepted, no effect (see --help)
     report = pipeline.run_check(options)
     refuse_overwriting(writes, _read_by(report))  # packs reached through ``extends`` are known only now
     _note_waivers(report)
     _write_reports(report, formats, output, output_dir, write_baseline)
-    if write_baseline:
+    if write_baseline and not quiet:
         kept = sum(1 for f in report.findings if not f.waived)
         click.echo(f"smgov: wrote a baseline of {kept} finding(s) to {write_baseline}", err=True)
     if evidence_dir:
-        _write_evidence(report, evidence_dir)
-    failing = fail_on != "never" and any(
-        at_or_above(f.severity, fail_on) and not f.waived and (report.baseline is None or report.baseline.is_new(f))
-        for f in report.findings
-    )
+        _write_evidence(report, evidence_dir, quiet)
+    failing = failing_findings(report, fail_on)
+    if not quiet:
+        click.echo(summary_line(report, fail_on, len(failing), [w.path for w in writes]), err=True)
     sys.exit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
@@ -432,6 +452,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     _emit("\n".join(lines) + "\n", None)
 
 
+main.add_command(examples_dir)
 main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)

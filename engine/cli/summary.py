@@ -1,0 +1,55 @@
+"""The last line of a check on standard error, and the options that shape one run (--quiet,
+--select, --skip): what a CI log shows of a check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from engine.cli.common import EXIT_FINDINGS, EXIT_OK
+from engine.vocabulary import SEVERITIES, at_or_above
+
+QUIET = click.option(
+    "--quiet", "-q", is_flag=True, help="No summary or progress lines on standard error (errors only)."
+)
+SELECT = click.option(
+    "--select",
+    multiple=True,
+    metavar="ID|TAG",
+    help="Run only the rules with this id or tag (repeatable); the stage is assessed on the rules run.",
+)
+SKIP = click.option(
+    "--skip", multiple=True, metavar="ID|TAG", help="Do not run the rules with this id or tag (repeatable)."
+)
+
+
+def failing_findings(report: Any, fail_on: str) -> list[Any]:
+    """The findings that fail the run: at or above --fail-on, not waived, new against a --baseline."""
+    if fail_on == "never":
+        return []
+    known = report.baseline
+    return [
+        f
+        for f in report.findings
+        if at_or_above(f.severity, fail_on) and not f.waived and (known is None or known.is_new(f))
+    ]
+
+
+def summary_line(report: Any, fail_on: str, failing: int, written: list[str]) -> str:
+    """One line for a CI log: the findings by severity, the stage, what fails and why, the files written."""
+    s = report.summary
+    counts = ", ".join(f"{s.by_severity[v]} {v}" for v in SEVERITIES if s.by_severity.get(v))
+    parts = [f"{s.findings} finding{'' if s.findings == 1 else 's'}" + (f" ({counts})" if counts else "")]
+    if s.waived:
+        parts[0] += f", {s.waived} waived"
+    assessment = report.assessment
+    parts.append(f"stage {assessment.organisation.stage} (target {assessment.target.stage})")
+    if fail_on == "never":
+        parts.append("--fail-on never: exit 0")
+    else:
+        new = " new" if report.baseline is not None else ""
+        parts.append(f"{failing}{new} at or above --fail-on {fail_on}: exit {EXIT_FINDINGS if failing else EXIT_OK}")
+    if written:
+        parts.append("wrote " + ", ".join(written))
+    return "smgov: " + "; ".join(parts)
