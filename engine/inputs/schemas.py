@@ -247,8 +247,13 @@ def _unknown_keys(error: jsonschema.ValidationError, path: tuple[Any, ...]) -> l
     absent = sorted(k for k in allowed if k not in instance)
     out = []
     for key in sorted((k for k in instance if k not in allowed), key=str):
-        guess = get_close_matches(str(key), missing, n=1) or get_close_matches(str(key), absent, n=1, cutoff=0.7)
-        maybe = f"; did you mean {guess[0]!r}?" if guess else ""
+        guess = (
+            get_close_matches(str(key), missing, n=1)
+            or get_close_matches(str(key), absent, n=1, cutoff=0.7)
+            or get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.7)  # a key given twice, once misspelt
+        )
+        also = " (also given)" if guess and guess[0] in instance else ""
+        maybe = f"; did you mean {guess[0]!r}{also}?" if guess else ""
         out.append(((*path, key), f"unknown key {shown(key)}{maybe} (allowed: {known})"))
     return out
 
