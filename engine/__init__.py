@@ -13,3 +13,8 @@ place that prints.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+#: Where the project's documentation is published (the tree's ``docs/`` and ``README.md``):
+#: SARIF's ``informationUri`` and each built-in rule's ``helpUri`` point here. ``.invalid``, as
+#: the schemas' ``$id``s, until the project has a public home: change it in this one place.
+DOCS_URL = "https://smgov.invalid/"

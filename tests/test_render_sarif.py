@@ -161,3 +161,81 @@ def test_meets_github_code_scanning_upload_rules() -> None:
         assert location["region"]["startLine"] >= 1
         fingerprints.add(result["partialFingerprints"][sarif.FINGERPRINT_KEY])
     assert len(fingerprints) == len(run["results"]), "two results share a fingerprint"
+
+
+def _headings() -> set[str]:
+    lines = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").splitlines()
+    return {sarif._slug(line[5:]) for line in lines if line.startswith("#### ")}
+
+
+def test_code_scanning_metadata_help_uri_and_security_severity() -> None:
+    """Built-in rules link their entry in docs/rules.md (an anchor that exists); the severity
+    reaches GitHub as security-severity in its bands, so critical and high are told apart."""
+    run = json.loads(sarif.render(automotive_report()))["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    bands = {"critical": (9.0, 10.0), "high": (7.0, 8.9), "medium": (4.0, 6.9), "low": (0.1, 3.9)}
+    headings = _headings()
+    for rule in driver["rules"]:
+        severity = rule["properties"]["severity"]
+        low, high = bands.get(severity, (0.0, 0.0))
+        assert low <= float(rule["properties"]["security-severity"]) <= high, rule["id"]
+        assert ("security" in rule["properties"]["tags"]) == (severity != "info")
+        uri, _, anchor = rule["helpUri"].partition("#")
+        assert uri.endswith("docs/rules.md") and anchor in headings, rule["id"]
+    levels = {r["properties"]["severity"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}
+    assert levels.get("medium", "warning") == "warning" and levels.get("low", "note") == "note"
+    assert {levels.get("critical", "error"), levels.get("high", "error")} == {"error"}
+
+
+def test_a_packs_own_rule_has_no_help_uri(tmp_path: Path) -> None:
+    rule = dataclasses.replace(automotive_report().rules[0], file=str(tmp_path / "my-pack" / "rules.yaml"))
+    assert "helpUri" not in sarif._rule(rule, "fix")
+
+
+def test_uris_are_relative_to_srcroot_wherever_the_check_ran(tmp_path: Path) -> None:
+    report = automotive_report()
+    inventory = report.findings[0].location.file
+    absolute = str((ROOT / inventory).resolve()) if not Path(inventory).is_absolute() else inventory
+    expected = str(Path(absolute).relative_to(ROOT))
+    for cwd in (str(ROOT), str(ROOT / "examples"), str(tmp_path)):
+        moved = dataclasses.replace(
+            report,
+            findings=tuple(
+                dataclasses.replace(f, location=dataclasses.replace(f.location, file=_relative(absolute, cwd)))
+                for f in report.findings
+            ),
+        )
+        data = json.loads(sarif.render(moved, root=str(ROOT), cwd=cwd))
+        _valid(data)
+        run = data["runs"][0]
+        assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": f"file://{ROOT.as_posix()}/"}}
+        location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert location == {"uri": expected, "uriBaseId": "%SRCROOT%"}, cwd
+
+
+def _relative(path: str, cwd: str) -> str:
+    import os
+
+    return os.path.relpath(path, cwd)
+
+
+def test_check_defaults_sarif_root_to_the_git_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers import cli
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "org").mkdir()
+    (repo / "org" / "inventory.yaml").write_text((ROOT / "examples" / "telecom" / "inventory.yaml").read_text())
+    monkeypatch.chdir(repo / "org")
+    out = cli("check", "inventory.yaml", "--as-of", "2026-10-01", "--format", "sarif", "-q")
+    run = json.loads(out.stdout)["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == f"file://{repo.resolve().as_posix()}/"
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "org/inventory.yaml"
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    given = cli(
+        "check", "inventory.yaml", "--as-of", "2026-10-01", "--format", "sarif", "-q", "--sarif-root", str(other)
+    )
+    location = json.loads(given.stdout)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].startswith("file://")  # outside --sarif-root: absolute

@@ -31,13 +31,13 @@ from engine.cli.common import (
 )
 from engine.cli.examples import examples_dir
 from engine.cli.policy import diff, policy
-from engine.cli.reports import trend, verify
-from engine.cli.summary import QUIET, SELECT, SKIP, failing_findings, summary_line
+from engine.cli.reports import evidence_problem, trend, verify, write_evidence
+from engine.cli.summary import QUIET, SARIF_ROOT, SELECT, SKIP, failing_findings, renderers, summary_line
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
 from engine.report import baseline
-from engine.report.output import OutputError, Write, write_all
+from engine.report.output import Write, write_all
 from engine.report.render import FILE_NAMES, RENDERERS
 from engine.report.render import text as text_renderer
 from engine.vocabulary import SEVERITIES
@@ -91,45 +91,27 @@ def _report_writes(
 
 
 def _write_reports(
-    report: Any, formats: tuple[str, ...], output: str | None, output_dir: str | None, write_baseline: str | None
+    report: Any,
+    formats: tuple[str, ...],
+    output: str | None,
+    output_dir: str | None,
+    write_baseline: str | None,
+    sarif_root: str | None = None,
 ) -> None:
     """The report files and the baseline, rendered first and then written all or none; or the
     report on standard output."""
+    render = renderers(sarif_root)  # the registry, with SARIF's %SRCROOT%
     files: dict[str, str] = {}
     if write_baseline:
         files[write_baseline] = baseline.render(report.findings, report.as_of, report.tool_version)
     if output_dir:
-        files.update({os.path.join(output_dir, FILE_NAMES[fmt]): RENDERERS[fmt](report) for fmt in formats})
+        files.update({os.path.join(output_dir, FILE_NAMES[fmt]): render[fmt](report) for fmt in formats})
     elif output:
-        files[output] = RENDERERS[formats[0]](report)
+        files[output] = render[formats[0]](report)
     write_all(files)
     if not output and not output_dir:
         colour = formats[0] == "text" and _colour(None)
-        _emit(text_renderer.render(report, color=True) if colour else RENDERERS[formats[0]](report), None)
-
-
-def _evidence_problem(directory: str | None) -> None:
-    """Refuse, before checking anything, a bundle directory that may not be replaced."""
-    if directory:
-        from engine.report import evidence
-
-        problem = evidence.replace_problem(directory)
-        if problem:
-            raise click.UsageError(problem)
-
-
-def _write_evidence(report: Any, directory: str, quiet: bool = False) -> None:
-    from engine.report import evidence
-
-    command = ["smgov", *click.get_current_context().meta.get("smgov.argv", [])]
-    try:
-        evidence.write_bundle(report, directory, command)
-    except evidence.BundleError as exc:
-        raise click.UsageError(str(exc)) from None
-    except OSError as exc:
-        raise OutputError(directory, exc.strerror or str(exc)) from None
-    if not quiet:
-        click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
+        _emit(text_renderer.render(report, color=True) if colour else render[formats[0]](report), None)
 
 
 class _Group(click.Group):
@@ -225,6 +207,7 @@ POLICIES = click.option(
 )
 @SELECT
 @SKIP
+@SARIF_ROOT
 @QUIET
 @guarded
 def check(
@@ -243,6 +226,7 @@ def check(
     write_baseline: str | None,
     select: tuple[str, ...],
     skip: tuple[str, ...],
+    sarif_root: str | None,
     quiet: bool,
 ) -> None:
     """Check inventory files or directories (merged into one organisation).
@@ -262,7 +246,7 @@ def check(
     formats = _formats(formats, output, output_dir)
     writes = _report_writes(formats, output, output_dir, evidence_dir, write_baseline)
     refuse_overwriting(writes, _check_inputs(paths, policy_dirs, waivers_file, baseline_file))
-    _evidence_problem(evidence_dir)
+    evidence_problem(evidence_dir)
     options = pipeline.CheckOptions(
         inventory=paths,
         policies=policy_dirs,
@@ -277,12 +261,12 @@ def check(
     report = pipeline.run_check(options)
     refuse_overwriting(writes, _read_by(report))  # packs reached through ``extends`` are known only now
     _note_waivers(report)
-    _write_reports(report, formats, output, output_dir, write_baseline)
+    _write_reports(report, formats, output, output_dir, write_baseline, sarif_root)
     if write_baseline and not quiet:
         kept = sum(1 for f in report.findings if not f.waived)
         click.echo(f"smgov: wrote a baseline of {kept} finding(s) to {write_baseline}", err=True)
     if evidence_dir:
-        _write_evidence(report, evidence_dir, quiet)
+        write_evidence(report, evidence_dir, quiet)
     failing = failing_findings(report, fail_on)
     if not quiet:
         click.echo(summary_line(report, fail_on, len(failing), [w.path for w in writes]), err=True)

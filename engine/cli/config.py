@@ -42,6 +42,12 @@ class ConfigError(click.UsageError):
     """A configuration file that cannot be used: exit 2, with the file and the key."""
 
 
+def repository_root(start: Path) -> Path | None:
+    """The top directory of the git repository ``start`` is in (the nearest holding ``.git``), or None."""
+    here = start.resolve()
+    return next((d for d in (here, *here.parents) if (d / ".git").exists()), None)
+
+
 def find(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     """The nearest configuration file and its smgov table, or None."""
     here = (start or Path.cwd()).resolve()

@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from engine.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _emit, guarded, output_write, refuse_overwriting
+from engine.report.output import OutputError
+
+
+def evidence_problem(directory: str | None) -> None:
+    """Refuse, before checking anything, a bundle directory that may not be replaced."""
+    if directory:
+        from engine.report import evidence
+
+        problem = evidence.replace_problem(directory)
+        if problem:
+            raise click.UsageError(problem)
+
+
+def write_evidence(report: Any, directory: str, quiet: bool = False) -> None:
+    """Write the evidence bundle of a check (every format and manifest.json) to ``directory``."""
+    from engine.report import evidence
+
+    command = ["smgov", *click.get_current_context().meta.get("smgov.argv", [])]
+    try:
+        evidence.write_bundle(report, directory, command)
+    except evidence.BundleError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise OutputError(directory, exc.strerror or str(exc)) from None
+    if not quiet:
+        click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
 
 
 @click.command()

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import functools
+import os
+from pathlib import Path
 from typing import Any
 
 import click
 
 from engine.cli.common import EXIT_FINDINGS, EXIT_OK
+from engine.cli.config import repository_root
+from engine.report.render import RENDERERS, sarif
 from engine.vocabulary import SEVERITIES, at_or_above
 
 QUIET = click.option(
@@ -22,6 +27,23 @@ SELECT = click.option(
 SKIP = click.option(
     "--skip", multiple=True, metavar="ID|TAG", help="Do not run the rules with this id or tag (repeatable)."
 )
+
+
+SARIF_ROOT = click.option(
+    "--sarif-root",
+    type=click.Path(file_okay=False, exists=True),
+    help="SARIF URIs are relative to this directory (%SRCROOT%). Default: the git repository's top directory "
+    "when run inside one, else the current directory's relative paths.",
+)
+
+
+def renderers(sarif_root: str | None) -> dict[str, Any]:
+    """The renderers, SARIF's given its %SRCROOT%: --sarif-root, or the git repository around
+    the working directory (none outside git)."""
+    root = os.path.abspath(sarif_root) if sarif_root else repository_root(Path.cwd())
+    if root is None:
+        return dict(RENDERERS)
+    return {**RENDERERS, "sarif": functools.partial(sarif.render, root=str(root), cwd=os.getcwd())}
 
 
 def failing_findings(report: Any, fail_on: str) -> list[Any]:
