@@ -18,7 +18,22 @@ def test_output_writes_one_format(fmt: str, tmp_path: Path) -> None:
     with at_root():
         result = cli("check", INVENTORY, "--policies", POLICIES, "--as-of", AS_OF, "--format", fmt, "-o", str(out))
     assert result.exit_code == 1  # the fixture has critical findings
-    assert out.read_bytes() == (SNAPSHOTS / FILE_NAMES[fmt]).read_bytes()
+    assert _comparable(fmt, out.read_bytes()) == (SNAPSHOTS / FILE_NAMES[fmt]).read_bytes()
+
+
+def _comparable(fmt: str, written: bytes) -> bytes:
+    """The CLI's SARIF, run at the repository's top, is the snapshot plus %SRCROOT%: the
+    repository root as originalUriBaseIds and a uriBaseId on each (identical) relative URI."""
+    if fmt != "sarif":
+        return written
+    import json
+
+    data = json.loads(written)
+    run = data["runs"][0]
+    assert run.pop("originalUriBaseIds") == {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}}
+    for result in run["results"]:
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"].pop("uriBaseId") == "%SRCROOT%"
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def test_format_repeated_with_output_dir(tmp_path: Path) -> None:
@@ -29,7 +44,9 @@ def test_format_repeated_with_output_dir(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILE_NAMES[f] for f in formats)
     for fmt in formats:
-        assert (tmp_path / FILE_NAMES[fmt]).read_bytes() == (SNAPSHOTS / FILE_NAMES[fmt]).read_bytes()
+        with at_root():
+            written = _comparable(fmt, (tmp_path / FILE_NAMES[fmt]).read_bytes())
+        assert written == (SNAPSHOTS / FILE_NAMES[fmt]).read_bytes()
     assert result.stdout == ""
 
 
