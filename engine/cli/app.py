@@ -31,7 +31,7 @@ from engine.cli.common import (
 )
 from engine.cli.examples import examples_dir
 from engine.cli.policy import diff, policy
-from engine.cli.reports import evidence_problem, trend, verify, write_evidence
+from engine.cli.reports import SIGN_KEY, evidence_problem, trend, verify, write_evidence
 from engine.cli.summary import QUIET, SARIF_ROOT, SELECT, SKIP, failing_findings, renderers, summary_line
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
@@ -208,6 +208,7 @@ POLICIES = click.option(
 @SELECT
 @SKIP
 @SARIF_ROOT
+@SIGN_KEY
 @QUIET
 @guarded
 def check(
@@ -227,6 +228,7 @@ def check(
     select: tuple[str, ...],
     skip: tuple[str, ...],
     sarif_root: str | None,
+    sign_key: str | None,
     quiet: bool,
 ) -> None:
     """Check inventory files or directories (merged into one organisation).
@@ -246,7 +248,7 @@ def check(
     formats = _formats(formats, output, output_dir)
     writes = _report_writes(formats, output, output_dir, evidence_dir, write_baseline)
     refuse_overwriting(writes, _check_inputs(paths, policy_dirs, waivers_file, baseline_file))
-    evidence_problem(evidence_dir)
+    evidence_problem(evidence_dir, sign_key)
     options = pipeline.CheckOptions(
         inventory=paths,
         policies=policy_dirs,
@@ -266,7 +268,7 @@ def check(
         kept = sum(1 for f in report.findings if not f.waived)
         click.echo(f"smgov: wrote a baseline of {kept} finding(s) to {write_baseline}", err=True)
     if evidence_dir:
-        write_evidence(report, evidence_dir, quiet)
+        write_evidence(report, evidence_dir, quiet, sign_key)
     failing = failing_findings(report, fail_on)
     if not quiet:
         click.echo(summary_line(report, fail_on, len(failing), [w.path for w in writes]), err=True)
