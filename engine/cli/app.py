@@ -30,6 +30,7 @@ from engine.cli.common import (
     refuse_overwriting,
 )
 from engine.cli.examples import examples_dir
+from engine.cli.hooks import hook
 from engine.cli.policy import diff, policy
 from engine.cli.reports import SIGN_KEY, evidence_problem, trend, verify, write_evidence
 from engine.cli.summary import QUIET, SARIF_ROOT, SELECT, SKIP, failing_findings, renderers, summary_line
@@ -439,6 +440,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
 
 
 main.add_command(examples_dir)
+main.add_command(hook)
 main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
