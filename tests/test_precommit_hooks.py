@@ -5,6 +5,7 @@ on the user's errors, passes on their good files, and never falls back to the bu
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -106,3 +107,38 @@ def test_policy_test_runs_the_tests_of_the_changed_pack(repo: Path) -> None:
     cases("a1")  # the user's wrong expectation
     failing = run_hook("smgov-policy-test", repo, changed)
     assert failing.returncode == 1 and "FAIL" in failing.stdout
+
+
+def test_pre_commit_try_repo_runs_the_hook_and_fails_on_the_users_error(repo: Path, tmp_path: Path) -> None:
+    """The real thing: pre-commit installs this repository's hooks into its own environment
+    (pip, from the package index pip is configured with) and runs smgov-validate on a
+    repository whose inventory has an unknown key."""
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if not pre_commit.exists():
+        pytest.skip("pre-commit is not installed (it is in the test extra)")
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed: pre-commit needs it")
+    inventory = repo / "org" / "inventory.yaml"
+    inventory.write_text(inventory.read_text(encoding="utf-8").replace("  name:", "  nmae:", 1), encoding="utf-8")
+    shutil.rmtree(repo / ".git")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PRE_COMMIT_HOME": str(tmp_path / "pc"),
+    }
+    ident = ["-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    for command in (["init", "-q"], ["add", "-A"], [*ident, "commit", "-qm", "init"]):
+        subprocess.run([git, *command], cwd=repo, env=env, check=True, capture_output=True)
+    result = subprocess.run(
+        [str(pre_commit), "try-repo", str(ROOT), "smgov-validate", "--all-files"],
+        cwd=repo,
+        env={**env, **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "smgov validate" in result.stdout and "Failed" in result.stdout
+    assert "unknown key 'nmae'" in result.stdout
