@@ -30,9 +30,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-# docs/rules.md: the baseline's rule catalogue (a test fails when it is stale)
+# docs/rules.md: the baseline's rule catalogue; docs/inventory.md: the inventory reference from
+# its schema (tests fail when either is stale)
 docs: $(STAMP)
 	$(BIN)/smgov policy docs policies/baseline -o docs/rules.md
+	$(BIN)/python -m engine.authoring.inventorydocs > docs/inventory.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

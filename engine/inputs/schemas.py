@@ -73,6 +73,9 @@ def is_valid(name: str, data: Any) -> bool:
     return passes_fast_check(name, data) or bool(_full(name).is_valid(data))
 
 
+#: Keywords that only document a schema: they change nothing a validator decides.
+ANNOTATIONS = frozenset({"title", "description", "examples", "$comment"})
+
 #: Collections from which jsonschema is given only the items the typed check cannot clear.
 NARROW_FROM = 1000
 
@@ -93,7 +96,9 @@ def _errors(name: str, document: Any) -> Iterator[jsonschema.ValidationError]:
     if name in BULK and isinstance(document, dict) and fast_check(name) is not None:
         for key, sub in schema.get("properties", {}).items():
             value = document.get(key)
-            plain_array = isinstance(sub, dict) and set(sub) == {"type", "items"} and sub["type"] == "array"
+            plain_array = (
+                isinstance(sub, dict) and set(sub) - ANNOTATIONS == {"type", "items"} and sub["type"] == "array"
+            )
             items = sub["items"] if plain_array else None
             many = isinstance(value, list) and len(value) >= NARROW_FROM
             if many and isinstance(items, dict) and set(items) == {"$ref"}:
