@@ -17,7 +17,7 @@ def test_message_template_fills_paths_and_braces() -> None:
     as_of = dt.date(2026, 10, 1)
     found = findings.build(policies, native.evaluate(policies, inv, as_of), inv, as_of)
     assert [f.message for f in found] == [
-        "{@a} on x: admins ann, bob, org Test organisation, owner <missing>, mfa false"
+        "{@a} on x: admins ann, bob, org Test organisation, owner not recorded, mfa false"
     ]
     assert [(e.label, e.value) for e in found[0].evidence] == [("owner", None)]
 

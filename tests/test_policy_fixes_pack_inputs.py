@@ -83,7 +83,8 @@ def test_verify_fails_after_a_pack_yaml_change_that_changes_the_result(
     acme = _acme(workdir / "acme", {"severity": "high", "reason": "t"})
     assert _check("--evidence", "evp").exit_code == 1  # BEL-TRN-004 fails, at high
     manifest = json.loads((workdir / "evp" / "manifest.json").read_text(encoding="utf-8"))
-    assert {"path": "acme/pack.yaml", "role": "pack", "sha256": _sha256(acme / "pack.yaml")} in manifest["inputs"]
+    pack = {"path": "acme/pack.yaml", "base": "root", "role": "pack", "sha256": _sha256(acme / "pack.yaml")}
+    assert pack in manifest["inputs"]
     assert cli("verify", "evp").exit_code == 0
     _acme(acme, change)
     assert _check("--format", "json", "-o", "after.json").exit_code == 0  # the result did change

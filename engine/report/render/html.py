@@ -19,9 +19,9 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from engine.evaluate.findings import show
 from engine.inputs.schemas import data_dir
 from engine.report.model import Report
+from engine.report.render import words
 from engine.report.render.common import (
     department_state,
     gate_text,
@@ -175,7 +175,7 @@ def _findings(report: Report) -> list[dict[str, Any]]:
                 "departments": [visible(d) for d in f.departments],
                 "department_names": [visible(names.get(d, d)) for d in f.departments],
                 "message": visible(f.message),
-                "evidence": [(visible(e.label), visible(show(e.value))) for e in f.evidence],
+                "evidence": [visible(words.plain(e)) for e in f.evidence],
                 "file": visible(f.location.file),
                 "line": f.location.line,
                 "remediation": visible(f.remediation),

@@ -14,6 +14,7 @@ import re
 from engine.assess.plan import Step
 from engine.evaluate.findings import Finding, show
 from engine.report.model import Report
+from engine.report.render import words
 from engine.report.render.common import department_state, gate_text, one_line, percent, plural, waiver, waiver_reason
 from engine.vocabulary import LEVERS
 
@@ -175,7 +176,7 @@ def _finding(f: Finding) -> list[str]:
         f"  - at {code(f'{f.location.file}:{f.location.line}')}",
     ]
     if f.evidence:
-        lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
+        lines.append("  - evidence: " + md(words.sentence(f.evidence)))
     lines.append(f"  - fix: {md(f.remediation)}")
     return lines
 

@@ -7,8 +7,8 @@ import re
 
 from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep, Step
-from engine.evaluate.findings import show
 from engine.report.model import Report
+from engine.report.render import words
 from engine.report.render.common import gate_text, percent, visible
 from engine.vocabulary import SEVERITIES
 
@@ -147,7 +147,7 @@ def _findings(report: Report, color: bool) -> list[str]:
             lines.append(f"  {f.rule_id} {f.subject_kind} {f.subject_id}: {f.message}")
             lines.append(f"    at {f.location.file}:{f.location.line}")
             if f.evidence:
-                lines.append("    evidence: " + "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence))
+                lines.append("    evidence: " + words.sentence(f.evidence))
             lines.append(f"    fix: {f.remediation}")
             if f.waiver:
                 w = f.waiver
