@@ -70,3 +70,18 @@ def test_a_schema_key_is_accepted_in_yaml_and_json(tmp_path: Path) -> None:
         assert cli("check", str(path), "--fail-on", "never", "-q").exit_code == 0
     bad = write(tmp_path / "b" / "org.yaml", {"$schema": 3, "organisation": {"name": "A"}})
     assert cli("validate", str(bad)).exit_code == 2  # when given, it is text
+
+
+def test_an_account_list_in_an_inventory_directory_is_not_skipped_silently(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    write(org / "inventory.yaml", {"organisation": {"name": "A"}})
+    (org / "accounts.csv").write_text("id,platform\na1,x\n", encoding="utf-8")
+    (org / ".cache").mkdir()
+    (org / ".cache" / "old.csv").write_text("x\n", encoding="utf-8")  # hidden, as for inventory files
+    for command in ("validate", "check"):
+        result = cli(command, str(org))
+        assert result.exit_code == 2, command
+        assert "accounts.csv: an account list in an inventory directory is not read" in result.stderr
+        assert "smgov import" in result.stderr and "old.csv" not in result.stderr
+    (org / "accounts.csv").unlink()
+    assert cli("validate", str(org)).exit_code == 0

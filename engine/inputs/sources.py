@@ -63,6 +63,8 @@ def discover(
             if not found:
                 problems.append(Diagnostic(str(raw), message=f"no {what} files (.yaml, .yml, .json) in this directory"))
             files.extend(found)
+            if found and what == "inventory":  # never skip an account list beside the inventory silently
+                problems.extend(_lists_beside(path))
         elif path.is_file():
             files.append(path)
         elif path.exists():
@@ -71,6 +73,24 @@ def discover(
             problems.append(Diagnostic(str(raw), message="no such file or directory"))
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return [Path(display(p)) for p in unique], problems
+
+
+#: Account lists: in an inventory directory they are not read, and smgov says so.
+LISTS = (".csv", ".tsv", ".xlsx", ".xls", ".ods")
+
+
+def _lists_beside(directory: Path) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            display(p),
+            message="an account list in an inventory directory is not read as part of the inventory: "
+            "run `smgov import` to turn it into an inventory file, or move it out of the directory",
+        )
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+        and p.suffix.lower() in LISTS
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+    ]
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,9 @@ def _chart(
     """Line-chart geometry; ``spread`` shifts each series a few units apart so that lines on
     the same values (departments at the same stage) stay visible side by side."""
     top = max([v for _, vs in series for v in vs if v is not None] + [t for t, _ in ticks] + [1])
-    plot_h = CHART_H - PAD_T - PAD_B
+    drawn = sum(1 for _, vs in series if any(v is not None for v in vs))
+    plot_h = max(CHART_H - PAD_T - PAD_B, LABEL_GAP * drawn)  # room for every end label beside the plot
+    height = PAD_T + plot_h + PAD_B
 
     def y(v: float) -> float:
         return round(PAD_T + plot_h * (1 - v / top), 1)
@@ -211,25 +213,39 @@ def _chart(
                 "label_y": dots[-1][1] if dots else PAD_T,
             }
         )
-    # keep end labels from overlapping
-    placed: list[float] = []
-    for line in sorted(lines, key=lambda item: item["label_y"]):
-        label_y = line["label_y"]
-        while any(abs(label_y - other) < 13 for other in placed):
-            label_y += 13
-        placed.append(label_y)
+    wanted = [line["label_y"] for line in lines]
+    for line, label_y in zip(lines, _place_labels(wanted, PAD_T + 4, height - PAD_B), strict=True):
         line["label_y"] = label_y
     return {
         "width": CHART_W,
-        "height": CHART_H,
+        "height": height,
         "lines": lines,
         "ticks": [{"y": y(v), "label": label} for v, label in ticks],
         "dates": [{"x": round(_x(i, len(points)), 1), "label": p.as_of} for i, p in enumerate(points)],
         "left": PAD_L,
         "right": CHART_W - PAD_R,
-        "bottom": CHART_H - PAD_B,
+        "bottom": height - PAD_B,
         "end": CHART_W - PAD_R + 8,
     }
+
+
+#: Vertical distance between two end labels (12px text): they never overlap.
+LABEL_GAP = 16
+
+
+def _place_labels(wanted: list[float], low: float, high: float) -> list[float]:
+    """End-label positions as near their line's end as they can be, ``LABEL_GAP`` apart, all
+    within ``low``..``high`` (the plot's height, which the chart makes tall enough): pushed down
+    past each other, then up from the bottom."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed = list(wanted)
+    previous = float("-inf")
+    for i in order:
+        placed[i] = previous = max(wanted[i], low, previous + LABEL_GAP)
+    following = float("inf")
+    for i in reversed(order):
+        placed[i] = following = min(placed[i], high, following - LABEL_GAP)
+    return [round(y, 1) for y in placed]
 
 
 def _stage_ticks(points: Sequence[Point]) -> list[tuple[float, str]]:

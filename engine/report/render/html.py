@@ -89,13 +89,17 @@ def _ladder(report: Report) -> dict[str, Any]:
             }
         )
     rank = a.ladder.rank(a.organisation.stage)
-    here_x = LADDER_PAD + (rank - 1) * STEP_W + STEP_W // 2 - 2 if rank else LADDER_PAD // 2
-    here_y = height - LADDER_PAD - STEP_H * rank - 12
+    if rank:  # above the step reached, label centred over it
+        here_x, here_y = LADDER_PAD + (rank - 1) * STEP_W + STEP_W // 2 - 2, height - LADDER_PAD - STEP_H * rank - 12
+        label = {"x": here_x, "y": here_y - 12, "anchor": "middle"}
+    else:  # below the first step, label under the ladder from its left edge: never clipped or over a step
+        here_x, here_y = LADDER_PAD // 2, height - LADDER_PAD + 10
+        label = {"x": LADDER_PAD, "y": height - LADDER_PAD + 15, "anchor": "start"}
     return {
         "width": LADDER_PAD * 2 + STEP_W * n,
         "height": height,
         "steps": steps,
-        "here": {"x": here_x, "y": here_y},
+        "here": {"x": here_x, "y": here_y, "label": label},
         "none": rank == 0,
     }
 
@@ -126,6 +130,8 @@ def _levers(report: Report) -> dict[str, Any]:
         "height": 20 + 34 * len(bars),
         "stages": len(ladder.stages),
         "imbalance": a.imbalance,
+        # every lever at 0% (or with no checks) is "in balance" with nothing in place: not green
+        "nothing": all(not lv.weighted_pass_ratio for lv in a.levers),
     }
 
 
