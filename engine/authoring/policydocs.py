@@ -43,8 +43,12 @@ def _paths(node: Any, out: list[tuple[str, ...]]) -> None:
             operands = [part.list]
         elif isinstance(part, ir.Ratio):
             operands = [part.numerator, part.denominator]
-        elif isinstance(part, (ir.DaysSince, ir.Matches)):
+        elif isinstance(part, (ir.DaysSince, ir.Matches, ir.Folded)):
             operands = [part.field]
+        elif isinstance(part, ir.DaysBetween):
+            operands = [part.field, *([part.start] if isinstance(part.start, ir.Field) else [])]
+        elif isinstance(part, ir.SameFolded):
+            operands = [part.left, part.right]
         elif isinstance(part, ir.Related):
             operands = [ours for _, ours in part.on]
         for operand in operands:
@@ -179,6 +183,8 @@ def _rule(policies: PolicySet, rule: ir.CompiledRule, origin: Any, found: tuple[
     if origin is not None and origin.changes:
         lines[-1] += " · " + "; ".join(origin.changes)
     lines += ["", " ".join(rule.description.split()), "", f"**Remediation:** {' '.join(rule.remediation.split())}"]
+    if rule.frameworks:
+        lines += ["", f"**Framework:** {', '.join(rule.frameworks)}"]
     lines += ["", f"**References:** {', '.join(rule.references)}"]
     if rule.tags:
         lines[-1] += f" · tags: {', '.join(rule.tags)}"

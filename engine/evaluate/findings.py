@@ -67,6 +67,7 @@ class Finding:
     references: tuple[str, ...]
     fingerprint: str
     waiver: Waiver | None = None
+    frameworks: tuple[str, ...] = ()  # of the rule: reports show them beside its references
 
     @property
     def waived(self) -> bool:
@@ -267,6 +268,7 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         subject_kind=kind,
         remediation=rule.remediation,
         references=rule.references,
+        frameworks=rule.frameworks,
     )
     return [
         make(

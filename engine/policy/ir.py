@@ -197,6 +197,8 @@ class CompiledRule:
     tags: tuple[str, ...]
     file: str
     line: int
+    #: the regulatory or sector frameworks the rule implements (``smgov rules --framework``)
+    frameworks: tuple[str, ...] = ()
 
 
 def walk(node: Node | Operand | None) -> list[Node | Operand]:

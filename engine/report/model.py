@@ -44,6 +44,7 @@ class RuleOutcome:
     description: str = ""
     remediation: str = ""
     references: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -
             rule.description,
             rule.remediation,
             rule.references,
+            rule.frameworks,
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
@@ -134,6 +136,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "location": {"file": f.location.file, "line": f.location.line, "col": f.location.col},
         "remediation": f.remediation,
         "references": list(f.references),
+        **({"frameworks": list(f.frameworks)} if f.frameworks else {}),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
     }
@@ -193,7 +196,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "organisation": report.organisation,
         "inputs": [asdict(i) for i in report.inputs],
-        "rules": [asdict(r) for r in report.rules],
+        "rules": [{k: v for k, v in asdict(r).items() if v or k != "frameworks"} for r in report.rules],
         "findings": [_with_baseline(_finding(f), f, report.baseline) for f in report.findings],
         "summary": {
             "rules": summary.rules,
