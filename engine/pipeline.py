@@ -133,7 +133,7 @@ def run_check(options: CheckOptions) -> model.Report:
     raws.clear()  # the bytes are parsed: free them
     problems.extend(malformed)
     if not (unreadable or found or malformed):
-        problems.extend(inventory.check(sources))
+        problems.extend(inventory.check(sources, rules.declared if rules is not None else ()))
     problems.extend(later)
     if problems or rules is None:
         raise InputError(problems)
@@ -143,7 +143,7 @@ def run_check(options: CheckOptions) -> model.Report:
 
 def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Report:
     """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
-    org = inventory.assemble(inputs.sources)
+    org = inventory.assemble(inputs.sources, inputs.rules.declared)
     if org is None:
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
