@@ -76,7 +76,7 @@ EXAMPLES = {
 def report(name: str, engine: str) -> dict:
     pack = EXAMPLES[name][0]
     result = cli(
-        "check", str(ROOT / "examples" / name), "--policies", str(ROOT / "policies" / pack),
+        "check", str(ROOT / "examples" / "packs" / name), "--policies", str(ROOT / "policies" / pack),
         "--as-of", AS_OF, "--format", "json", "--engine", engine, "--fail-on", "never",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -104,7 +104,7 @@ def test_the_example_shows_the_pack_findings_its_readme_lists(both) -> None:
     found = {(f["rule_id"], f["subject"]["id"]) for f in native["findings"] if f["rule_id"].split("-")[0] in prefixes}
     assert found == expected
     assert native["summary"]["findings"] == total
-    readme = (ROOT / "examples" / name / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "examples" / "packs" / name / "README.md").read_text(encoding="utf-8")
     for rule, subject in expected:
         assert f"| {rule} | {subject} |" in readme, (rule, subject)
     assert f"{total} findings" in readme and f"--policies policies/{pack}" in readme

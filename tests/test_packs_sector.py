@@ -76,14 +76,14 @@ def test_rules_framework_lists_one_framework_and_whether_each_passed() -> None:
     assert listed.exit_code == 0, listed.output
     assert {r["id"] for r in json.loads(listed.output)} == {"FIN-STA-001", "FIN-INT-001"}
     result = cli(
-        "rules", "--policies", pack, "--framework", "SEC", "--inventory", str(ROOT / "examples" / "bank"),
+        "rules", "--policies", pack, "--framework", "SEC", "--inventory", str(ROOT / "examples" / "packs" / "bank"),
         "--as-of", "2026-10-01", "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = {r["id"]: (r["status"], r["findings"]) for r in json.loads(result.output)}
     assert rows == {"FIN-REC-001": ("failed", 1), "FIN-OFF-001": ("failed", 1)}
-    text = cli("rules", "--policies", pack, "--framework", "FINRA", "--inventory", str(ROOT / "examples" / "bank"),
-               "--as-of", "2026-10-01")  # fmt: skip
+    bank = str(ROOT / "examples" / "packs" / "bank")
+    text = cli("rules", "--policies", pack, "--framework", "FINRA", "--inventory", bank, "--as-of", "2026-10-01")
     assert "FINRA: 7 requirements in Harbor Point Securities LLC as of 2026-10-01" in text.output
     assert "0 passed, 7 failed, 0 not applicable" in text.output
 
@@ -92,12 +92,12 @@ def test_rules_framework_passed_and_not_applicable() -> None:
     pack = str(ROOT / "policies" / "endorsements-and-privacy")
     finance = str(ROOT / "policies" / "financial-services")  # the bank's inventory uses its fields
     result = cli("rules", "--policies", finance, "--policies", pack, "--framework", "GDPR", "--inventory",
-                 str(ROOT / "examples" / "bank"), "--as-of", "2026-10-01", "--format", "json")  # fmt: skip
+                 str(ROOT / "examples" / "packs" / "bank"), "--as-of", "2026-10-01", "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r["status"] for r in json.loads(result.output)}
     # the bank's pages declare no platform insights (not applicable) and link no privacy notice
     assert rows == {"PRV-JC-001": "not applicable", "PRV-JC-002": "failed"}
-    lumen = str(ROOT / "examples" / "endorsements")
+    lumen = str(ROOT / "examples" / "packs" / "endorsements")
     clean = cli("rules", "--policies", pack, "--framework", "WCAG", "--inventory", lumen,
                 "--as-of", "2026-10-01", "--format", "json")  # fmt: skip
     statuses = {r["id"]: r["status"] for r in json.loads(clean.output)}
@@ -113,7 +113,7 @@ def test_rules_framework_unknown_is_a_usage_error_naming_the_known_ones() -> Non
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html", "sarif", "json"])
 def test_reports_show_framework_and_citation(fmt: str) -> None:
     result = cli(
-        "check", str(ROOT / "examples" / "bank"), "--policies", str(ROOT / "policies" / "financial-services"),
+        "check", str(ROOT / "examples" / "packs" / "bank"), "--policies", str(ROOT / "policies" / "financial-services"),
         "--as-of", "2026-10-01", "--fail-on", "never", "--format", fmt,
     )  # fmt: skip
     assert result.exit_code == 0, result.output

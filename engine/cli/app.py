@@ -389,7 +389,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
     \b
     Example:
       smgov rules --policies policies/baseline
-      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/bank
+      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/packs/bank
     """
     if framework:  # one framework's requirements, and with --inventory whether each passed
         return frameworks.show(policy_dirs, framework, check["framework_inventory"], check["framework_as_of"], fmt)
