@@ -49,3 +49,31 @@ def test_days_after_compiles_to_a_difference_of_dates() -> None:
     assert compiled.rules[0].require == ir.Test(
         ir.DaysBetween(ir.Field("subject", ("last_reviewed_on",)), "2017-01-01"), "gte", 0
     )
+
+
+def test_a_rule_comparing_dates_or_folding_a_field_not_recorded_is_not_assessed(tmp_path) -> None:
+    import json
+
+    from tests.helpers import cli, write
+
+    org = write(
+        tmp_path / "org" / "inventory.yaml",
+        {
+            "organisation": {"name": "Recorded"},
+            "recorded": {"accounts": ["id", "platform", "created_on"]},
+            "accounts": [{"id": "a1", "platform": "x", "created_on": "2026-01-01"}],
+        },
+    )
+    rules = [
+        rule("account", {"field": "last_reviewed_on", "days_after": {"from": {"ref": "created_on"}, "lte": 60}}),
+        rule("account", {"field": "owner", "not_equals": {"ref": "backup_owner", "fold": True}}, id="T-002"),
+        rule("account", {"field": "created_on", "days_after": {"from": "2017-01-01", "gte": 0}}, id="T-003"),
+    ]
+    policy = write(tmp_path / "policy.yaml", {"version": 1, "rules": rules})
+    result = cli("check", str(org.parent), "--policies", str(policy), "--format", "json", "--as-of", "2026-10-01")
+    data = json.loads(result.output)
+    status = {r["id"]: (r["status"], r.get("missing")) for r in data["rules"]}
+    assert status["T-001"] == ("not_assessed", ["accounts.last_reviewed_on"])
+    assert status["T-002"] == ("not_assessed", ["accounts.backup_owner", "accounts.owner"])
+    assert status["T-003"][0] == "assessed"
+    assert data["findings"] == []
