@@ -130,3 +130,16 @@ def test_reports_show_framework_and_citation(fmt: str) -> None:
         sta = next(f for f in data["findings"] if f["rule_id"] == "FIN-STA-001")
         assert sta["frameworks"][0] == "FINRA Rule 2210"
         assert "frameworks" not in next(f for f in data["findings"] if f["rule_id"].startswith("BEL-"))
+
+
+def test_rules_framework_says_not_assessed_when_the_inventory_did_not_record_the_fields(tmp_path) -> None:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "examples" / "packs" / "bank" / "inventory.yaml").read_text(encoding="utf-8"))
+    data["recorded"] = {"accounts": ["id", "platform", "handle", "regulated", "status", "created_on", "archived"]}
+    (tmp_path / "inventory.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    pack = str(ROOT / "policies" / "financial-services")
+    result = cli("rules", "--policies", pack, "--framework", "FINRA Rule 2210", "--inventory", str(tmp_path),
+                 "--as-of", "2026-10-01")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "not assessed" in result.output and "0 passed, 0 failed, 0 not applicable, 2 not assessed" in result.output

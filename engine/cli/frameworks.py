@@ -67,6 +67,8 @@ def show(
         where = f" in {report.organisation.get('name') or report.organisation.get('id')} as of {report.as_of}"
         for outcome in report.rules:
             state = "failed" if outcome.failed else ("passed" if outcome.applied else "not applicable")
+            if outcome.status == "not_assessed":  # it reads fields the inventory did not record
+                state = "not assessed"
             status[outcome.id] = (state, outcome.failed)
     rows = [
         {
@@ -94,5 +96,10 @@ def show(
     if status:
         failed = sum(1 for row in rows if row.get("status") == "failed")
         passed = sum(1 for row in rows if row.get("status") == "passed")
-        lines.append(f"{passed} passed, {failed} failed, {len(rows) - passed - failed} not applicable")
+        unassessed = sum(1 for row in rows if row.get("status") == "not assessed")
+        rest = len(rows) - passed - failed - unassessed
+        lines.append(
+            f"{passed} passed, {failed} failed, {rest} not applicable"
+            + (f", {unassessed} not assessed" if unassessed else "")
+        )
     _emit("\n".join(lines) + "\n", None)
