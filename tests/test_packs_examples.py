@@ -56,7 +56,7 @@ EXAMPLES = {
             ("USG-REG-008", "acc-bcd-x-atlantic"),
             ("USG-REC-001", "acc-bcd-x-atlantic"),
         },
-        58,
+        56,
     ),
     "endorsements": (
         "endorsements-and-privacy",
