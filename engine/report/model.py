@@ -157,6 +157,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "references": list(f.references),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
+        **({"members": list(f.members)} if f.members else {}),
     }
 
 
