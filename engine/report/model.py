@@ -94,10 +94,13 @@ def _status(applied: int, missing: tuple[str, ...] | None) -> str:
 
 
 def outcomes(
-    rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...], unassessed: Mapping[str, tuple[str, ...]] = {}
+    rules: tuple[CompiledRule, ...],
+    results: tuple[RuleResult, ...],
+    unassessed: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[RuleOutcome, ...]:
     """Each rule's outcome; ``unassessed``: the rules not assessed, with the fields they miss."""
     by_id = {r.rule_id: r for r in results}
+    unassessed = unassessed or {}
     return tuple(
         RuleOutcome(
             rule.id,
