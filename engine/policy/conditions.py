@@ -19,7 +19,7 @@ from typing import Any
 from engine.inputs.catalogue import Field as Spec
 from engine.inputs.catalogue import fields_of
 from engine.policy import ir
-from engine.vocabulary import KIND_OF
+from engine.vocabulary import COLLECTION_OF, KIND_OF
 
 PathT = tuple[str | int, ...]
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -431,12 +431,10 @@ LOGICAL = ("all", "any", "not", "related")
 def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
     if not isinstance(spec, Mapping):
         raise CompileError("related takes a mapping: {collection, on, where, count}", where)
-    unknown = [k for k in spec if k not in ("collection", "on", "where", "count")]
+    keys = ["collection", "on", "where", "count", "normalise", "others"]
+    unknown = [k for k in spec if k not in keys]
     if unknown:
-        raise CompileError(
-            f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), ['collection', 'on', 'where', 'count'])}",
-            where,
-        )
+        raise CompileError(f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), keys)}", where)
     collection = spec.get("collection")
     if collection not in KIND_OF:
         raise CompileError(
@@ -462,12 +460,49 @@ def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
                 f"{collection}.{their_path} ({their_kind}) cannot link to {our_path} ({our_spec.type})", (*where, "on")
             )
         links.append((tuple(str(their_path).split(".")), ours))
+    folds = _normalise(spec.get("normalise"), on, theirs, ctx, (*where, "normalise"))
+    others = spec.get("others", False)
+    if not isinstance(others, bool):
+        raise CompileError("others takes true or false", (*where, "others"))
+    if others and COLLECTION_OF.get(ctx.subject) != collection:
+        raise CompileError(
+            f"others: true leaves the subject out of its own collection; a {ctx.subject} is not one of {collection}",
+            (*where, "others"),
+        )
     cond = None
     if "where" in spec:
         cond = parse(spec["where"], Context(ctx.subject, theirs, collection, ctx.schema), (*where, "where"))
     joins, cond = _index_joins(cond)
-    node = ir.Related(collection, (*links, *joins), cond)
+    normalise = (*folds, *("" for _ in joins)) if any(folds) else ()
+    node = ir.Related(collection, (*links, *joins), cond, normalise, others)
     return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
+
+
+def _normalise(
+    spec: Any, on: Mapping[str, Any], theirs: Mapping[str, Spec], ctx: Context, where: PathT
+) -> tuple[str, ...]:
+    """``normalise: {their field: casefold | handle | url}`` -> one name per link of ``on``
+    ("" for an exact comparison); only text fields can be normalised."""
+    if spec is None:
+        return tuple("" for _ in on)
+    if not isinstance(spec, Mapping):
+        raise CompileError("'normalise' maps a field of 'on' to casefold, handle or url", where)
+    for their_path, name in spec.items():
+        if their_path not in on:
+            raise CompileError(
+                f"normalise: {their_path!r} is not a field of 'on'{_hint(str(their_path), list(on))}", where
+            )
+        if name not in ir.NORMALISERS:
+            choices = ", ".join(ir.NORMALISERS)
+            raise CompileError(
+                f"normalise: unknown {name!r}{_hint(str(name), list(ir.NORMALISERS))} ({choices})", where
+            )
+        their = theirs[their_path]
+        kind = their.item_type if their.type == "array" else their.type
+        ours = resolve(on[their_path], ctx, where)[1]
+        if kind != "string" or ours.type != "string":
+            raise CompileError(f"normalise: {their_path!r} links {kind} to {ours.type}; only text is normalised", where)
+    return tuple(str(spec.get(their_path, "")) for their_path in on)
 
 
 def _index_joins(

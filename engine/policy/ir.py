@@ -95,13 +95,26 @@ class Quantified:
         return f"{self.quantifier}_item{'s' if self.quantifier == 'all' else ''}({self.list.label()})"
 
 
+#: How ``related`` may compare the values it links on (``normalise``), besides exactly:
+#: ``casefold`` (trimmed, case-insensitive), ``handle`` (casefold, without a leading ``@``),
+#: ``url`` (casefold, without scheme, ``www.``/``m.``, query, fragment and trailing ``/``).
+#: The functions are ``engine.evaluate.derive.NORMALISE``.
+NORMALISERS = ("casefold", "handle", "url")
+
+
 @dataclass(frozen=True)
 class Related:
-    """Number of items of another collection linked to the subject and matching ``where``."""
+    """Number of items of another collection linked to the subject and matching ``where``.
+
+    ``normalise``: per link of ``on``, how both sides are compared (a name of ``NORMALISERS``,
+    or "" for exactly); empty when every link compares exactly. ``others``: the subject itself
+    is not counted (the collection is the subject's own: "the other accounts like this one")."""
 
     collection: str
     on: tuple[tuple[tuple[str, ...], Field], ...]  # (their path, our value)
     where: Node | None = None
+    normalise: tuple[str, ...] = ()
+    others: bool = False
 
     def label(self) -> str:
         return f"related({self.collection})"

@@ -95,10 +95,13 @@ def _status(applied: int, missing: tuple[str, ...] | None) -> str:
 
 
 def outcomes(
-    rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...], unassessed: Mapping[str, tuple[str, ...]] = {}
+    rules: tuple[CompiledRule, ...],
+    results: tuple[RuleResult, ...],
+    unassessed: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[RuleOutcome, ...]:
     """Each rule's outcome; ``unassessed``: the rules not assessed, with the fields they miss."""
     by_id = {r.rule_id: r for r in results}
+    unassessed = unassessed or {}
     return tuple(
         RuleOutcome(
             rule.id,
@@ -160,6 +163,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         **({"frameworks": list(f.frameworks)} if f.frameworks else {}),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
+        **({"members": list(f.members)} if f.members else {}),
     }
 
 

@@ -104,6 +104,7 @@ def _result(f: Finding, index: int, baseline: Any = None, remediation: str | Non
             "stage": f.stage,
             "severity": f.severity,
             "subject": {"kind": f.subject_kind, "id": visible(f.subject_id), "departments": list(f.departments)},
+            **({"members": [visible(m) for m in f.members]} if f.members else {}),
             "evidence": [{"field": e.label, "value": visible(show(e.value))} for e in f.evidence],
             "remediation": visible(f.remediation) if remediation is None else remediation,
         },
