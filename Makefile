@@ -35,6 +35,8 @@ test: $(STAMP) browser
 docs: $(STAMP)
 	$(BIN)/smgov policy docs policies/baseline -o docs/rules.md
 	$(BIN)/python -m engine.authoring.inventorydocs > docs/inventory.md
+	for pack in public-sector-us higher-education financial-services endorsements-and-privacy; do \
+		$(BIN)/smgov policy docs policies/$$pack --own -o docs/packs/$$pack.md || exit 1; done
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -20,6 +20,8 @@ from typing import Any
 import click
 
 NAMES = ("smgov.toml", "pyproject.toml")
+#: The root group's settings: SMGOV_<COMMAND>_<OPTION> variables are click's auto_envvar_prefix.
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100, "auto_envvar_prefix": "SMGOV"}
 
 
 CONFIG = click.option(

@@ -12,6 +12,7 @@ import click
 
 from engine.cli.common import EXIT_FINDINGS, EXIT_OK
 from engine.cli.config import repository_root
+from engine.cli.reports import SIGN_KEY
 from engine.report.render import RENDERERS, sarif
 from engine.vocabulary import SEVERITIES, at_or_above
 
@@ -35,6 +36,13 @@ SARIF_ROOT = click.option(
     help="SARIF URIs are relative to this directory (%SRCROOT%). Default: the git repository's top directory "
     "when run inside one, else the current directory's relative paths.",
 )
+
+
+def RUN_OPTIONS(command: Any) -> Any:
+    """The options of ``check`` that shape one run: --select, --skip, --sarif-root, --sign-key, --quiet."""
+    for option in (QUIET, SIGN_KEY, SARIF_ROOT, SKIP, SELECT):
+        command = option(command)
+    return command
 
 
 def renderers(sarif_root: str | None) -> dict[str, Any]:

@@ -6,6 +6,9 @@
   (critical/high → error, medium → warning, low/info → note: not everything is an error),
   the inventory file and line, and ``partialFingerprints`` from the finding's fingerprint
   (rule, subject kind and id; never the file or line, so moving a record keeps the alert);
+- a rule not assessed (it reads fields the inventory did not record) or applied to no subject
+  is a ``toolExecutionNotifications`` entry of the run's invocation, tied to the rule
+  (``associatedRule``), with its status (and the missing fields) in the rule's properties;
 - a waived finding carries ``suppressions`` (kind external, status accepted, the reason),
   so code scanning shows it as dismissed rather than open;
 - for GitHub code scanning: the tool's ``informationUri``, each built-in rule's ``helpUri``
@@ -32,7 +35,15 @@ from engine import DOCS_URL
 from engine.evaluate.findings import Finding, show
 from engine.report.model import Report, RuleOutcome
 from engine.report.output import json_text
-from engine.report.render.common import visible, waiver, waiver_reason
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    needs_text,
+    not_applicable,
+    not_assessed,
+    visible,
+    waiver,
+    waiver_reason,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "smgovFindingId/v1"
@@ -100,8 +111,11 @@ def _rule(rule: RuleOutcome, remediation: str) -> dict[str, Any]:
             "stage": rule.stage,
             "severity": rule.severity,
             "scope": rule.scope,
+            "status": rule.status,
+            **({"missing": list(rule.missing)} if rule.missing else {}),
             "references": list(rule.references),
-            "tags": [*security, "governance", "social-media", rule.lever, rule.stage],
+            **({"frameworks": list(rule.frameworks)} if rule.frameworks else {}),
+            "tags": [*security, "governance", "social-media", rule.lever, rule.stage, *rule.frameworks],
             "security-severity": SECURITY_SEVERITY[rule.severity],
             "precision": "high",
             "problem.severity": LEVELS[rule.severity] if rule.severity != "info" else "recommendation",
@@ -134,6 +148,7 @@ def _result(
             "stage": f.stage,
             "severity": f.severity,
             "subject": {"kind": f.subject_kind, "id": visible(f.subject_id), "departments": list(f.departments)},
+            **({"members": [visible(m) for m in f.members]} if f.members else {}),
             "evidence": [{"field": e.label, "value": visible(show(e.value))} for e in f.evidence],
             "remediation": visible(f.remediation) if remediation is None else remediation,
         },
@@ -146,6 +161,32 @@ def _result(
             suppression["justification"] = visible(waiver_reason(f))
         result["suppressions"] = [suppression]
     return result
+
+
+def _invocation(report: Report, index: dict[str, int]) -> dict[str, Any]:
+    """The run itself: a rule not assessed or applied to no subject is a notification (a note
+    on the run, tied to the rule), never a result: it found nothing, and it passed nothing."""
+    notes = [
+        {
+            "descriptor": {"id": "smgov/not-assessed"},
+            "associatedRule": {"id": r.id, "index": index[r.id]},
+            "level": "note",
+            "message": {"text": visible(f"{r.id} not assessed: {needs_text(r)}")},
+            "properties": {"status": r.status, "missing": list(r.missing)},
+        }
+        for r in not_assessed(report)
+    ]
+    notes += [
+        {
+            "descriptor": {"id": "smgov/not-applicable"},
+            "associatedRule": {"id": r.id, "index": index[r.id]},
+            "level": "note",
+            "message": {"text": f"{r.id} applied to no subject: {NOT_APPLICABLE_TEXT}"},
+            "properties": {"status": r.status},
+        }
+        for r in not_applicable(report)
+    ]
+    return {"executionSuccessful": True, "toolExecutionNotifications": notes}
 
 
 def to_sarif(report: Report, root: str | None = None, cwd: str | None = None) -> dict[str, Any]:
@@ -166,6 +207,7 @@ def to_sarif(report: Report, root: str | None = None, cwd: str | None = None) ->
                 "rules": rules,
             }
         },
+        "invocations": [_invocation(report, index)],
         "automationDetails": {"id": f"smgov/{report.organisation.get('id')}/"},
         "columnKind": "unicodeCodePoints",
         "results": [
