@@ -28,8 +28,9 @@ that needs it says so rather than guessing.
 ## Your editor checks it as you type
 
 The schema is `schemas/inventory.schema.json` in this repository and inside the installed
-package; `smgov schema inventory > inventory.schema.json` writes it (with the fields your
-packs declare) where your editor can find it.
+package; `smgov schema inventory --policies my-pack -o inventory.schema.json` writes it, with
+the fields your packs declare, where your editor can find it (`smgov schema --list` shows the
+installed files).
 
 - **VS Code** (the Red Hat *YAML* extension; JSON needs nothing): put a modeline on the first
   line of each YAML inventory file,
