@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.evaluate.derive import NORMALISE, Scope
+from engine.evaluate.derive import Scope
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
@@ -104,9 +104,12 @@ class _Gen:
             folds = operand.normalise or ("",) * len(operand.on)
             keys = [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
             paths = tuple(p for p, _ in operand.on)
-            if operand.on and operand.where is None and not operand.others:  # a plain count: a table of counts
+            if operand.on and operand.where is None and (not operand.others or _mirrored(operand)):
+                # a plain count: a table of counts. ``others`` on links of each field to itself: the
+                # subject is in its own group exactly when its key is (no value missing), so one less
                 self.counts.append((operand.collection, paths, operand.normalise))
-                return f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                count = f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                return f"max({count} - 1, 0)" if operand.others else count
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
@@ -130,7 +133,7 @@ class _Gen:
     @staticmethod
     def folded(expr: str, how: str) -> str:
         """``expr`` normalised as ``related``'s ``normalise`` says (derive.NORMALISE)."""
-        return f"NORM[{how!r}]({expr})" if how else expr
+        return f"NORM[{how!r}][{expr}]" if how else expr
 
     def test(self, node: ir.Test, item: str) -> str:
         left = self.value(node.left, item)
@@ -161,6 +164,12 @@ class _Gen:
         if isinstance(node, ir.Not):
             return f"(not {self.cond(node.item, item)})"
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _mirrored(node: ir.Related) -> bool:
+    """Every link of ``on`` ties a field of the subject's collection to that same field of the
+    subject (scalars on both sides, the compiler makes sure): the subject links to itself."""
+    return all(ours.root == "subject" and ours.path == theirs for theirs, ours in node.on)
 
 
 def needed(node: ir.Node) -> frozenset[str]:
@@ -250,7 +259,7 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
         "DAYS": _Days(scope),
         "UNTIL": _Days(scope, until=True),
         "ALL": scope.inventory.collections,
-        "NORM": NORMALISE,
+        "NORM": scope.folded,  # normaliser -> value -> normalised value, computed once per value
     }
 
 
