@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from itertools import product, repeat
 from typing import Any
@@ -23,11 +24,11 @@ _URL_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.|mobile\.)?")
 
 
 def _casefold(value: Any) -> Any:
-    return value.strip().casefold() or None if isinstance(value, str) else value
+    return fold(value.strip()) or None if isinstance(value, str) else value  # as the ``fold`` option compares
 
 
 def _handle(value: Any) -> Any:
-    return value.strip().lstrip("@").strip().casefold() or None if isinstance(value, str) else value
+    return fold(value.strip().lstrip("@").strip()) or None if isinstance(value, str) else value
 
 
 def _url(value: Any) -> Any:
@@ -235,6 +236,29 @@ def _folded_columns(
     return columns
 
 
+def fold(value: Any) -> Any:
+    """Case- and form-insensitive key of a text: NFKC of the Unicode case fold of its NFKC form
+    ('Straße', 'STRASSE' and 'ｓｔｒａｓｓｅ' fold alike); each text of a list; other values as they are."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    if isinstance(value, list):
+        return [fold(item) for item in value]
+    return value
+
+
+def days_between(later: Any, earlier: Any) -> int | None:
+    """``later - earlier`` in days, both ISO dates; ``None`` when either is not a date string."""
+    if not isinstance(later, str) or not isinstance(earlier, str):
+        return None
+    return (dt.date.fromisoformat(later) - dt.date.fromisoformat(earlier)).days
+
+
+def same_folded(left: Any, right: Any) -> bool | None:
+    if not isinstance(left, str) or not isinstance(right, str):
+        return None
+    return bool(fold(left) == fold(right))
+
+
 def get(data: Any, path: tuple[str, ...]) -> Any:
     for part in path:
         if not isinstance(data, dict):  # parsed YAML/JSON records are plain dicts
@@ -289,6 +313,13 @@ def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
             return None
         test = (holds(operand.condition, (env[0], item), scope) for item in items)
         return any(test) if operand.quantifier == "any" else all(test)
+    if isinstance(operand, ir.DaysBetween):
+        start = operand.start if isinstance(operand.start, str) else read(operand.start, env, scope)
+        return days_between(read(operand.field, env, scope), start)
+    if isinstance(operand, ir.Folded):
+        return fold(read(operand.field, env, scope))
+    if isinstance(operand, ir.SameFolded):
+        return same_folded(read(operand.left, env, scope), read(operand.right, env, scope))
     if isinstance(operand, ir.Related):
         items = scope.related_items(operand, env)
         if operand.where is None:

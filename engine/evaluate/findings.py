@@ -68,6 +68,7 @@ class Finding:
     fingerprint: str
     waiver: Waiver | None = None
     members: tuple[str, ...] = ()  # a group finding (one cause, several subjects): every member's id
+    frameworks: tuple[str, ...] = ()  # of the rule: reports show them beside its references
 
     @property
     def waived(self) -> bool:
@@ -153,7 +154,14 @@ def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ..
     seen: dict[str, ir.Operand] = {}
     for node in ir.walk(rule.require):
         if isinstance(node, ir.Test):
-            for operand in (node.left, node.right):
+            # a comparison of two fields shows both values beside its result
+            left = node.left
+            parts: tuple[ir.Operand | str, ...] = ()
+            if isinstance(left, ir.SameFolded):
+                parts = (left.left, left.right)
+            elif isinstance(left, ir.DaysBetween):
+                parts = (left.field, left.start)
+            for operand in (*parts, node.left, node.right):
                 if isinstance(operand, (ir.Field, *ir.DERIVED_TYPES)) and not (
                     isinstance(operand, ir.Field) and operand.root == "item"
                 ):
@@ -261,6 +269,7 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         subject_kind=kind,
         remediation=rule.remediation,
         references=rule.references,
+        frameworks=rule.frameworks,
     )
     found = [
         make(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.evaluate.derive import Scope
+from engine.evaluate.derive import Scope, days_between, fold, same_folded
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
@@ -87,6 +87,14 @@ class _Gen:
             )
         if isinstance(operand, ir.DaysSince):
             return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
+        if isinstance(operand, ir.DaysBetween):
+            start = operand.start if isinstance(operand.start, str) else None
+            other = repr(start) if start is not None else self.field(operand.start, item)  # type: ignore[arg-type]
+            return f"_between({self.field(operand.field, item)}, {other})"
+        if isinstance(operand, ir.Folded):
+            return f"_fold({self.field(operand.field, item)})"
+        if isinstance(operand, ir.SameFolded):
+            return f"_same({self.field(operand.left, item)}, {self.field(operand.right, item)})"
         if isinstance(operand, ir.Matches):
             pattern = self.const(re.compile(operand.pattern))
             return (
@@ -182,8 +190,12 @@ def needed(node: ir.Node) -> frozenset[str]:
         if (node.op == "exists" and not node.right) or (node.op == "one_of" and None in node.right):
             return frozenset()
         fields = [node.left.numerator, node.left.denominator] if isinstance(node.left, ir.Ratio) else [node.left]
-        if isinstance(node.left, (ir.DaysSince, ir.Matches)):
+        if isinstance(node.left, (ir.DaysSince, ir.Matches, ir.Folded)):
             fields = [node.left.field]
+        if isinstance(node.left, ir.DaysBetween):
+            fields = [node.left.field, node.left.start]
+        if isinstance(node.left, ir.SameFolded):
+            fields = [node.left.left, node.left.right]
         if isinstance(node.right, ir.Field):
             fields.append(node.right)
         return frozenset(f.path[0] for f in fields if isinstance(f, ir.Field) and f.root == "item" and f.path)
@@ -254,6 +266,9 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
         "T": [scope.index(*spec) for spec in gen.tables],
         "C": [scope.counts(*spec) for spec in gen.counts],
         "_get": _get,
+        "_between": days_between,
+        "_fold": fold,
+        "_same": same_folded,
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),

@@ -120,8 +120,42 @@ class Related:
         return f"related({self.collection})"
 
 
-Derived = Count | Share | Ratio | DaysSince | Matches | Quantified | Related
-Operand = Field | Count | Share | Ratio | DaysSince | Matches | Quantified | Related
+@dataclass(frozen=True)
+class DaysBetween:
+    """``field - start`` in whole days (negative when ``field`` is the earlier date); ``start``
+    is another date field or a fixed ISO date. Undefined when either date is missing."""
+
+    field: Field
+    start: Field | str
+
+    def label(self) -> str:
+        start = self.start.label() if isinstance(self.start, Field) else self.start
+        return f"days_after({self.field.label()}, {start})"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A text (or each text of a list) case- and form-folded: NFKC of the Unicode case fold."""
+
+    field: Field
+
+    def label(self) -> str:
+        return f"fold({self.field.label()})"
+
+
+@dataclass(frozen=True)
+class SameFolded:
+    """Whether two texts are equal once folded; undefined when either is missing."""
+
+    left: Field
+    right: Field
+
+    def label(self) -> str:
+        return f"fold({self.left.label()}) = fold({self.right.label()})"
+
+
+Derived = Count | Share | Ratio | DaysSince | Matches | Quantified | Related | DaysBetween | Folded | SameFolded
+Operand = Field | Count | Share | Ratio | DaysSince | Matches | Quantified | Related | DaysBetween | Folded | SameFolded
 
 
 @dataclass(frozen=True)
@@ -154,7 +188,7 @@ class Not:
 
 
 Node = Test | AllOf | AnyOf | Not
-DERIVED_TYPES = (Count, Share, Ratio, DaysSince, Matches, Quantified, Related)
+DERIVED_TYPES = (Count, Share, Ratio, DaysSince, Matches, Quantified, Related, DaysBetween, Folded, SameFolded)
 
 
 @dataclass(frozen=True)
@@ -176,6 +210,8 @@ class CompiledRule:
     tags: tuple[str, ...]
     file: str
     line: int
+    #: the regulatory or sector frameworks the rule implements (``smgov rules --framework``)
+    frameworks: tuple[str, ...] = ()
 
 
 def walk(node: Node | Operand | None) -> list[Node | Operand]:

@@ -50,6 +50,7 @@ class RuleOutcome:
     # inventory did not record: ``missing``, the fields that would let it run)
     status: str = "assessed"
     missing: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def outcomes(
             rule.references,
             _status(by_id[rule.id].applied, unassessed.get(rule.id)),
             unassessed.get(rule.id, ()),
+            rule.frameworks,
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
@@ -158,6 +160,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "location": {"file": f.location.file, "line": f.location.line, "col": f.location.col},
         "remediation": f.remediation,
         "references": list(f.references),
+        **({"frameworks": list(f.frameworks)} if f.frameworks else {}),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
         **({"members": list(f.members)} if f.members else {}),
@@ -225,7 +228,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "organisation": report.organisation,
         "inputs": [asdict(i) for i in report.inputs],
-        "rules": [asdict(r) for r in report.rules],
+        "rules": [{k: v for k, v in asdict(r).items() if v or k != "frameworks"} for r in report.rules],
         "findings": [_with_baseline(_finding(f), f, report.baseline) for f in report.findings],
         "summary": {
             "rules": summary.rules,
