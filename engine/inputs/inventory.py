@@ -15,8 +15,8 @@ from functools import cached_property
 from typing import Any
 
 from engine.inputs import integrity, schemas
-from engine.inputs.platforms import catalogue as platform_catalogue
 from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.platforms import catalogue as platform_catalogue
 from engine.inputs.sources import Source
 from engine.vocabulary import COLLECTION_OF, KIND_OF
 
