@@ -28,6 +28,7 @@ from engine.cli.common import (
     output_write,
     refuse_overwriting,
 )
+from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
 from engine.inputs.diagnostics import InputError
@@ -436,3 +437,4 @@ main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
+main.add_command(import_command)
