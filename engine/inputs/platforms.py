@@ -94,7 +94,8 @@ class Catalogue:
         """A profile URL read: platform, handle and canonical form; None when it is no web
         address at all. ``www.x.com/a`` and ``twitter.com/a?lang=fr`` are both
         ``https://x.com/a``: https, the platform's canonical host, no query or fragment, no
-        trailing slash."""
+        trailing slash. A URL that names no handle (a video, a post, another site) is kept as
+        written, with https:// added when it has no scheme."""
         text = url.strip()
         if not text or any(c.isspace() for c in text):
             return None
@@ -112,9 +113,11 @@ class Catalogue:
         if parts.fragment.startswith("!/"):  # old twitter.com/#!/name addresses
             segments = [unquote(s) for s in parts.fragment[2:].split("/") if s]
         handle = _handle(platform, segments) if platform else None
-        canonical_host = platform.canonical_host if platform else host.removeprefix("www.")
-        path = "/".join(segments)
-        return ReadUrl(platform, handle, f"https://{canonical_host}/{path}" if path else f"https://{canonical_host}")
+        if platform is None or handle is None:  # not a profile (a video, a post, another site): kept as written
+            return ReadUrl(platform, None, text)
+        if platform.handle and segments[0] == f"@{handle}" and ("{handle}",) in platform.handle[-1:]:
+            segments[0] = handle  # x.com/@name is x.com/name (but youtube.com/@name stays)
+        return ReadUrl(platform, handle, f"https://{platform.canonical_host}/{'/'.join(segments)}")
 
     @property
     def closed(self) -> dict[str, dt.date]:

@@ -157,8 +157,6 @@ class Importer:
             )
             return
         self._handle(values, url_read, notes)
-        if "department" in values:
-            values["department"] = self._department(str(values["department"]), path, number, notes)
         identity = self._identity(values)
         where = f"{path}:{number}"
         first = self.state.identities.get(identity) if identity else None
@@ -177,6 +175,8 @@ class Importer:
             url_identity = ("url", values["url"].casefold()) if isinstance(values.get("url"), str) else None
             if url_identity and url_identity != identity:
                 self.state.identities.setdefault(url_identity, where)
+        if "department" in values:
+            values["department"] = self._department(str(values["department"]), path, number, notes)
         values["id"] = self._id(values, key, identity, path, number, notes)
         for column, kind, code, message in notes:
             issue(Issue(path, number, column, kind, code, message))
@@ -205,7 +205,12 @@ class Importer:
                 found = self.catalogue.resolve(text)
                 cached = self.state.platforms[text] = (found, None if found else self.catalogue.suggest(text))
             platform, suggestion = cached
-            if platform is None:
+            if platform is None and from_url is not None:
+                values["platform"] = from_url.id
+                message = f"platform {shown(text)} is not one smgov knows; read from the URL: {from_url.id}"
+                notes.append((column, "changed", "platform-from-url", message))
+                platform = from_url
+            elif platform is None:
                 hint = f" (did you mean {suggestion}?)" if suggestion else ""
                 notes.append(
                     (
