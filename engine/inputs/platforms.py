@@ -21,6 +21,7 @@ import yaml
 
 CATALOGUE_FILE = Path(__file__).with_name("platforms.yaml")
 _FOLD = re.compile(r"[\s._\-]+")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
 def fold(name: str) -> str:
@@ -100,13 +101,15 @@ class Catalogue:
         if not text or any(c.isspace() for c in text):
             return None
         if "://" not in text:
+            if _SCHEME.match(text):  # mailto:, tel: ...: another kind of address
+                return None
             text = "https://" + text.lstrip("/")
         try:
             parts = urlsplit(text)
             host = (parts.hostname or "").lower()
         except ValueError:
             return None
-        if parts.scheme.lower() not in ("http", "https") or "." not in host:
+        if parts.scheme.lower() not in ("http", "https") or "." not in host or parts.username is not None:
             return None
         platform = self.by_host(host)
         segments = [unquote(s) for s in parts.path.split("/") if s]
