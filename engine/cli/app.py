@@ -31,6 +31,7 @@ from engine.cli.common import (
 from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
+from engine.cli.starter import init
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
@@ -438,3 +439,4 @@ main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
 main.add_command(import_command)
+main.add_command(init)

@@ -25,6 +25,12 @@ from engine.report.output import Write, write_all
 @click.option("--encoding", help="The CSV files' text encoding (default UTF-8, with or without a BOM).")
 @click.option("--organisation", help="The organisation's name (default: the mapping's).")
 @click.option(
+    "--without-organisation",
+    "part",
+    is_flag=True,
+    help="Write no organisation block: the accounts go beside an inventory that has one (a directory is merged).",
+)
+@click.option(
     "--strict", is_flag=True, help="Exit 2, writing no inventory, when any row was dropped, changed or doubtful."
 )
 @click.option("--list-mappings", is_flag=True, help="List the built-in mappings and exit.")
@@ -37,6 +43,7 @@ def import_command(
     report_file: str | None,
     encoding: str | None,
     organisation: str | None,
+    part: bool,
     strict: bool,
     list_mappings: bool,
 ) -> None:
@@ -66,7 +73,7 @@ def import_command(
     mapping_path = str(resolve(mapping))
     writes = [Write(output, "--output") if output else None, Write(report_file, "--report") if report_file else None]
     refuse_overwriting(writes, [*inputs, (mapping_path, "mapping")])
-    imported = document.run(list(sources), mapping_path, encoding, organisation)
+    imported = document.run(list(sources), mapping_path, encoding, organisation, part)
     report = imported.report
     report.output = output or ""
     click.echo(report.to_text(), err=True, nl=False)

@@ -21,6 +21,7 @@ import yaml
 
 CATALOGUE_FILE = Path(__file__).with_name("platforms.yaml")
 _FOLD = re.compile(r"[\s._\-]+")
+_SPACE = re.compile(r"\s")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
@@ -69,6 +70,7 @@ class Catalogue:
                 self._spellings.setdefault(fold(spelling), platform)
             for host in platform.hosts:
                 self._hosts[host] = platform
+        self._by_host: dict[str, Platform | None] = {}
         self._closed = {s: p.closed_on.isoformat() for s, p in self._spellings.items() if p.closed_on is not None}
 
     def resolve(self, spelling: str) -> Platform | None:
@@ -98,7 +100,7 @@ class Catalogue:
         trailing slash. A URL that names no handle (a video, a post, another site) is kept as
         written, with https:// added when it has no scheme."""
         text = url.strip()
-        if not text or any(c.isspace() for c in text):
+        if not text or _SPACE.search(text):
             return None
         if "://" not in text:
             if _SCHEME.match(text):  # mailto:, tel: ...: another kind of address
@@ -111,10 +113,9 @@ class Catalogue:
             return None
         if parts.scheme.lower() not in ("http", "https") or "." not in host or parts.username is not None:
             return None
-        platform = self.by_host(host)
-        segments = [unquote(s) for s in parts.path.split("/") if s]
-        if parts.fragment.startswith("!/"):  # old twitter.com/#!/name addresses
-            segments = [unquote(s) for s in parts.fragment[2:].split("/") if s]
+        platform = self._by_host[host] if host in self._by_host else self._by_host.setdefault(host, self.by_host(host))
+        path = parts.fragment[2:] if parts.fragment.startswith("!/") else parts.path  # old twitter.com/#!/name
+        segments = [unquote(s) if "%" in s else s for s in path.split("/") if s]
         handle = _handle(platform, segments) if platform else None
         if platform is None or handle is None:  # not a profile (a video, a post, another site): kept as written
             return ReadUrl(platform, None, text)

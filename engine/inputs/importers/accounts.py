@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
@@ -56,6 +55,8 @@ class Importer:
         self.catalogue = catalogue
         self.report = report
         self.state = _State()
+        self._order = [*ORDER, *(f.name for f in mapping.fills if f.name not in ORDER)]
+        self._columns = {f.name: (f.columns[0] if f.columns else "") for f in mapping.fills}
 
     def add(self, table: Table, kind: str) -> None:
         """Read every row of one table; raises InputError when a mapped column is missing."""
@@ -63,15 +64,35 @@ class Importer:
         unmapped = [c for c in table.columns if c.casefold() not in used] if not table.records else []
         self.report.sources.append(SourceSummary(table.path, kind, len(table.rows), table.sha256, unmapped))
         key = getters.pop("\0key", None)
-        fills = self.mapping.fills
+        fills = [
+            (fill, getters[fill.name], {} if _memoised(fill) else None, not (fill.html or fill.pattern))
+            for fill in self.mapping.fills
+            if getters[fill.name] or fill.has_constant or fill.default is not None
+        ]
         for number, row in zip(table.numbers, table.rows, strict=True):
             notes: list[tuple[str, str, str, str]] = []  # (column, kind, code, message)
             values: dict[str, Any] = {}
-            for fill in fills:
-                value, column = self._cell(fill, getters[fill.name], row)
+            for fill, pairs, memo, plain in fills:
+                value, column = None, ""
+                if fill.has_constant:
+                    value = fill.constant
+                else:
+                    for name, get in pairs:
+                        value = get(row)  # a plain text cell, the common case, inline:
+                        value = value.strip() or None if plain and value.__class__ is str else cell_text(fill, value)
+                        if value is not None:
+                            column = name
+                            break
                 if value is not None:
-                    value, found = typed(fill, value)
-                    notes += [(column, *note) for note in found]
+                    if memo is None or not isinstance(value, str):
+                        value, found = typed(fill, value)
+                    else:  # dates, yes/no, enums: few distinct values, each read once
+                        known = memo.get(value)
+                        if known is None:
+                            known = memo[value] = typed(fill, value)
+                        value, found = known
+                    if found:
+                        notes += [(column, *note) for note in found]
                 elif fill.default is not None:
                     value = fill.default
                 if value is not None:
@@ -97,26 +118,13 @@ class Importer:
                 what = "the ids' key" if name == "\0key" else name
                 message = f"no column {shown(columns[0])} for {what} (mapping {self.mapping.name}){hint}"
                 problems.append(Diagnostic(table.path, 1, 0, message))
-            getters[name] = [g for _, g in found] if name != "\0key" else [g for _, g in found][:1]
+            getters[name] = found if name != "\0key" else [g for _, g in found][:1]
         if problems:
             raise InputError(problems)
         return getters, used
 
-    @staticmethod
-    def _cell(fill: Fill, getters: list[Callable[[Any], Any]], row: Any) -> tuple[Any, str]:
-        if fill.has_constant:
-            return fill.constant, ""
-        for index, get in enumerate(getters):
-            value = cell_text(fill, get(row))
-            if value is not None:
-                return value, fill.columns[index]
-        return None, fill.columns[0] if fill.columns else ""
-
     def _column(self, name: str) -> str:
-        for fill in self.mapping.fills:
-            if fill.name == name:
-                return fill.columns[0] if fill.columns else ""
-        return ""
+        return self._columns.get(name, "")
 
     def _row(self, path: str, number: int, values: dict[str, Any], key: Any, notes: list[Any]) -> None:
         issue = self.report.issues.append
@@ -180,11 +188,7 @@ class Importer:
         values["id"] = self._id(values, key, identity, path, number, notes)
         for column, kind, code, message in notes:
             issue(Issue(path, number, column, kind, code, message))
-        ordered = {name: values[name] for name in ORDER if name in values}
-        ordered.update(
-            (f.name, values[f.name]) for f in self.mapping.fills if f.name in values and f.name not in ordered
-        )
-        self.state.accounts.append(ordered)
+        self.state.accounts.append({name: values[name] for name in self._order if name in values})
 
     def _platform(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> bool:
         column = self._column("platform")
@@ -317,6 +321,11 @@ class Importer:
 
     def departments(self) -> list[dict[str, Any]]:
         return list(self.state.departments.values())
+
+
+def _memoised(fill: Fill) -> bool:
+    """Whether a field's values repeat enough to read each distinct one once."""
+    return fill.kind in ("boolean", "date", "integer", "number") or bool(fill.enum) or bool(fill.values)
 
 
 def _bare(handle: str) -> str:

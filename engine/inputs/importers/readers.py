@@ -20,7 +20,7 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 JSON_SUFFIXES = (".json",)
 SUFFIXES = CSV_SUFFIXES + SPREADSHEET_SUFFIXES + JSON_SUFFIXES
-_SNIFF_BYTES = 64 * 1024
+_SNIFF_BYTES = 8 * 1024  # csv.Sniffer reads a sample; the header and the first rows tell
 _DELIMITERS = ",;\t|"
 
 

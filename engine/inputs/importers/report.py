@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 #: What happened to a row or a value: left out, changed by a rule, or kept but worth a look.
 KINDS = ("dropped", "changed", "doubtful")
 #: Text lines shown per kind of issue before "... and N more" (the JSON report has them all).
@@ -76,7 +78,7 @@ class ImportReport:
                 for i in self.issues
             ],
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return msgspec.json.format(json.dumps(document, ensure_ascii=False).encode(), indent=2).decode() + "\n"
 
     def to_text(self, limit: int = TEXT_LIMIT) -> str:
         lines = []
