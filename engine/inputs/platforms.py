@@ -22,6 +22,9 @@ import yaml
 CATALOGUE_FILE = Path(__file__).with_name("platforms.yaml")
 _FOLD = re.compile(r"[\s._\-]+")
 _SPACE = re.compile(r"\s")
+#: http(s)://host/path?query#fragment with a plain host (letters, digits, dots, dashes: at
+#: least one dot) and nothing unusual; the groups: scheme, host, path, fragment.
+_SIMPLE_URL = re.compile(r"(?i)(https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^?#\s]*)?(?:\?[^#\s]*)?(?:#(\S*))?\Z")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
@@ -100,21 +103,28 @@ class Catalogue:
         trailing slash. A URL that names no handle (a video, a post, another site) is kept as
         written, with https:// added when it has no scheme."""
         text = url.strip()
-        if not text or _SPACE.search(text):
-            return None
-        if "://" not in text:
-            if _SCHEME.match(text):  # mailto:, tel: ...: another kind of address
+        simple = _SIMPLE_URL.match(text)  # most profile URLs: read by one regular expression
+        if simple is not None:
+            if not simple.group(1):
+                text = "https://" + text
+            host, path, fragment = simple.group(2).lower(), simple.group(3) or "", simple.group(4) or ""
+        else:  # anything else (a port, a user, an odd scheme ...): urllib decides
+            if not text or _SPACE.search(text):
                 return None
-            text = "https://" + text.lstrip("/")
-        try:
-            parts = urlsplit(text)
-            host = (parts.hostname or "").lower()
-        except ValueError:
-            return None
-        if parts.scheme.lower() not in ("http", "https") or "." not in host or parts.username is not None:
-            return None
+            if "://" not in text:
+                if _SCHEME.match(text):  # mailto:, tel: ...: another kind of address
+                    return None
+                text = "https://" + text.lstrip("/")
+            try:
+                parts = urlsplit(text)
+                host = (parts.hostname or "").lower()
+            except ValueError:
+                return None
+            if parts.scheme.lower() not in ("http", "https") or "." not in host or parts.username is not None:
+                return None
+            path, fragment = parts.path, parts.fragment
         platform = self._by_host[host] if host in self._by_host else self._by_host.setdefault(host, self.by_host(host))
-        path = parts.fragment[2:] if parts.fragment.startswith("!/") else parts.path  # old twitter.com/#!/name
+        path = fragment[2:] if fragment.startswith("!/") else path  # old twitter.com/#!/name
         segments = [unquote(s) if "%" in s else s for s in path.split("/") if s]
         handle = _handle(platform, segments) if platform else None
         if platform is None or handle is None:  # not a profile (a video, a post, another site): kept as written

@@ -26,8 +26,9 @@ ORDER = [name for name in fields_of("account") if "." not in name]
 
 def slug(text: str) -> str:
     """``Développement social Canada`` -> ``developpement-social-canada``: an id part."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return _SLUG.sub("-", plain).strip("-._")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG.sub("-", text.lower()).strip("-._")
 
 
 def _digest(text: str) -> str:

@@ -3,7 +3,6 @@ why``, in text (for people, on standard error) and JSON (``schemas/import-report
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,9 +15,9 @@ KINDS = ("dropped", "changed", "doubtful")
 TEXT_LIMIT = 20
 
 
-@dataclass(frozen=True, order=True)
-class Issue:
-    """One thing the import did to a row, or found doubtful in it."""
+class Issue(msgspec.Struct, frozen=True, order=True):
+    """One thing the import did to a row, or found doubtful in it (a msgspec Struct: an import
+    of 100,000 dirty rows makes hundreds of thousands, made and encoded in C)."""
 
     file: str
     row: int
@@ -73,12 +72,9 @@ class ImportReport:
             "counts": self.counts(),
             "departments_created": self.departments_created,
             "notes": self.notes,
-            "issues": [
-                {"file": i.file, "row": i.row, "column": i.column, "kind": i.kind, "code": i.code, "message": i.message}
-                for i in self.issues
-            ],
+            "issues": self.issues,
         }
-        return msgspec.json.format(json.dumps(document, ensure_ascii=False).encode(), indent=2).decode() + "\n"
+        return msgspec.json.format(msgspec.json.encode(document), indent=2).decode() + "\n"
 
     def to_text(self, limit: int = TEXT_LIMIT) -> str:
         lines = []
