@@ -66,14 +66,14 @@ class Importer:
         self.report.sources.append(SourceSummary(table.path, kind, len(table.rows), table.sha256, unmapped))
         key = getters.pop("\0key", None)
         fills = [
-            (fill, getters[fill.name], {} if _memoised(fill) else None, not (fill.html or fill.pattern))
+            (fill, getters[fill.name], {} if _memoised(fill) else None, not (fill.html or fill.pattern), _text(fill))
             for fill in self.mapping.fills
             if getters[fill.name] or fill.has_constant or fill.default is not None
         ]
         for number, row in zip(table.numbers, table.rows, strict=True):
             notes: list[tuple[str, str, str, str]] = []  # (column, kind, code, message)
             values: dict[str, Any] = {}
-            for fill, pairs, memo, plain in fills:
+            for fill, pairs, memo, plain, text in fills:
                 value, column = None, ""
                 if fill.has_constant:
                     value = fill.constant
@@ -84,7 +84,9 @@ class Importer:
                         if value is not None:
                             column = name
                             break
-                if value is not None:
+                if value is not None and text and value.__class__ is str:
+                    pass  # free text: the cell's text is the value
+                elif value is not None:
                     if memo is None or not isinstance(value, str):
                         value, found = typed(fill, value)
                     else:  # dates, yes/no, enums: few distinct values, each read once
@@ -322,6 +324,11 @@ class Importer:
 
     def departments(self) -> list[dict[str, Any]]:
         return list(self.state.departments.values())
+
+
+def _text(fill: Fill) -> bool:
+    """Whether a field takes the cell's text as it is (no type, value map or check to apply)."""
+    return fill.kind == "string" and not fill.enum and not fill.values and fill.declared != "email"
 
 
 def _memoised(fill: Fill) -> bool:

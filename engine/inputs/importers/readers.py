@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,7 @@ def getter(table: Table, column: str) -> Callable[[Any], Any] | None:
         wanted = column.strip().casefold()
         for index, title in enumerate(table.columns):
             if title.casefold() == wanted:
-                return lambda row, i=index: row[i]
+                return itemgetter(index)
         return None
     parts = [p for p in column.split(".") if p]
 
