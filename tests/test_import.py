@@ -215,3 +215,58 @@ def test_the_closed_platform_rule_fires_on_imported_accounts(tmp_path: Path) -> 
     found = [f["subject"]["id"] for f in json.loads(result.output)["findings"] if f["rule_id"] == "BND-ACC-011"]
     # Vine is live; the Google+ account is retired (status column), so only Vine is a finding.
     assert found == ["acc-vine-northwindvine"]
+
+
+def test_imported_fields_and_recorded_work_end_to_end(tmp_path: Path) -> None:
+    """The import declares the columns of the organisation's own (language, display_name)
+    and states what it recorded: rules on the declared fields run on both evaluators, and a
+    rule on a field the list does not record (owner) is not assessed rather than a finding."""
+    inventory = tmp_path / "gc.json"
+    assert (
+        cli("import", str(SAMPLES / "gc-social-media.csv"), "-m", "gc-social-media", "-o", str(inventory)).exit_code
+        == 0
+    )
+    data = json.loads(inventory.read_text(encoding="utf-8"))
+    assert data["fields"] == {"accounts": {"display_name": "string", "language": {"enum": ["en", "fr", "bilingual"]}}}
+    assert "owner" not in data["recorded"]["accounts"] and "language" in data["recorded"]["accounts"]
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "name: gc\nversion: 1.0.0\ndescription: ours\nextends: baseline\n"
+        "fields:\n  accounts:\n    language: {enum: [en, fr, bilingual]}\n"
+    )
+    (pack / "rules.yaml").write_text(
+        "version: 1\nrules:\n  - id: GC-LNG-001\n    title: Accounts are bilingual or come in pairs\n"
+        "    description: Official languages.\n    lever: boundary\n    stage: initialisation\n    severity: low\n"
+        "    scope: account\n    require: {field: language, equals: bilingual}\n"
+        "    message: 'Account {id} has no language'\n    remediation: Record its language.\n"
+        "    references: [Altimeter-2013]\n"
+    )
+    reports = {}
+    for engine in ("native", "durable"):
+        result = cli(
+            "check",
+            str(inventory),
+            "--policies",
+            str(pack),
+            "--as-of",
+            "2026-10-01",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--engine",
+            engine,
+        )
+        assert result.exit_code == 0, result.output
+        reports[engine] = json.loads(result.output)
+    found = {e: sorted((f["rule_id"], f["subject"]["id"]) for f in r["findings"]) for e, r in reports.items()}
+    assert found["native"] == found["durable"]
+    native = found["native"]
+    languages = [s for r, s in native if r == "GC-LNG-001"]
+    assert "acc-x-nwc_eng" in languages and "acc-x-nwc_fra" in languages  # English -> en, Français -> fr
+    assert "acc-instagram-nwc_gram" not in languages and "acc-linkedin-northwind-canada" not in languages
+    assert not [f for f in native if f[0] == "BND-ACC-001"]  # owners are not recorded: not assessed
+    status = {r["id"]: r.get("status") for r in reports["native"]["rules"]}
+    assert status["BND-ACC-001"] == "not_assessed"
+    assert [s for r, s in native if r == "BND-ACC-011"] == ["acc-googleplus-northwindca", "acc-vine-northwindca"]

@@ -31,6 +31,7 @@ from engine.cli.common import (
 from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
+from engine.cli.schema import schema
 from engine.cli.starter import init
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
@@ -357,9 +358,10 @@ def validate(paths: tuple[str, ...]) -> None:
         from engine.inputs import inventory
 
         sources, unread = pipeline.read_inventory(inventory_paths, read)
-        found = unread or inventory.check(sources)
+        declared = loaded.declared if ladder is not None else ()
+        found = unread or inventory.check(sources, declared)
         problems.extend(found)
-        org = inventory.assemble(sources) if ladder is not None and not unread else None
+        org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
         stage = org.organisation.get("target_stage") if org and isinstance(org.organisation, dict) else None
         unjudged = isinstance(stage, str) and not any(d.path == "organisation.target_stage" for d in found)
         if org is not None and ladder is not None and unjudged:  # a malformed one is reported already
@@ -438,5 +440,6 @@ main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
+main.add_command(schema)
 main.add_command(import_command)
 main.add_command(init)

@@ -38,6 +38,10 @@ class Context:
     subject: str  # the rule's scope
     item: Mapping[str, Spec] | Spec | None = None  # fields of an object item, or a scalar item
     item_label: str = ""
+    schema: str = "inventory"  # the inventory schema fields are typed by (with declared fields)
+
+    def fields(self, kind: str) -> dict[str, Spec]:
+        return fields_of(kind, self.schema)
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -55,12 +59,12 @@ def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
         return ir.Field("item", ()), ctx.item
     head, _, rest = path.partition(".")
     roots = {
-        "$subject": ("subject", fields_of(ctx.subject)),
+        "$subject": ("subject", ctx.fields(ctx.subject)),
         "$organisation": (
             "organisation",
-            {k: v for k, v in fields_of("organisation").items() if not k.startswith("governance")},
+            {k: v for k, v in ctx.fields("organisation").items() if not k.startswith("governance")},
         ),
-        "$governance": ("governance", fields_of("governance")),
+        "$governance": ("governance", ctx.fields("governance")),
     }
     if head in roots:
         root, fields = roots[head]
@@ -76,7 +80,7 @@ def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
     elif ctx.item is not None:
         root, fields, name = "item", ctx.item, path
     else:
-        root, fields, name = "subject", fields_of(ctx.subject), path
+        root, fields, name = "subject", ctx.fields(ctx.subject), path
     parts = name.split(".")
     if not all(_NAME.match(p) for p in parts):
         raise CompileError(f"{path!r} is not a valid path (lower-case names joined by dots)", where)
@@ -225,7 +229,7 @@ def _list_only(spec: Spec, op: str, where: PathT) -> None:
 
 def _item_context(spec: Spec, ctx: Context) -> Context:
     item = Spec(path="$item", type=spec.item_type or "string", enum=spec.item_enum, references=spec.references)
-    return Context(ctx.subject, item, f"{spec.path!r}")
+    return Context(ctx.subject, item, f"{spec.path!r}", ctx.schema)
 
 
 def op_contains(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
@@ -344,7 +348,7 @@ def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
         raise CompileError(
             f"unknown collection {collection!r}{_hint(str(collection), sorted(KIND_OF))}", (*where, "collection")
         )
-    theirs = fields_of(KIND_OF[collection])
+    theirs = ctx.fields(KIND_OF[collection])
     links: list[tuple[tuple[str, ...], ir.Field]] = []
     on = spec.get("on", {})
     if not isinstance(on, Mapping):
@@ -366,7 +370,7 @@ def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
         links.append((tuple(str(their_path).split(".")), ours))
     cond = None
     if "where" in spec:
-        cond = parse(spec["where"], Context(ctx.subject, theirs, collection), (*where, "where"))
+        cond = parse(spec["where"], Context(ctx.subject, theirs, collection, ctx.schema), (*where, "where"))
     joins, cond = _index_joins(cond)
     node = ir.Related(collection, (*links, *joins), cond)
     return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]

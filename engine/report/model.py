@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
+from engine.assess.coverage import Coverage
 from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep
 from engine.assess.waivers import WaiverStatus
@@ -44,6 +46,10 @@ class RuleOutcome:
     description: str = ""
     remediation: str = ""
     references: tuple[str, ...] = ()
+    # assessed | not_applicable (it applied to no subject) | not_assessed (it reads fields the
+    # inventory did not record: ``missing``, the fields that would let it run)
+    status: str = "assessed"
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class Summary:
     by_severity: dict[str, int]
     by_lever: dict[str, LeverSummary]
     waived: int = 0  # findings an active waiver accepts (counted in findings too)
+    not_assessed: int = 0  # rules that read fields the inventory did not record
+    not_applicable: int = 0  # rules that applied to no subject
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,16 @@ class Report:
     baseline: BaselineResult | None = None  # None without --baseline
 
 
-def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
+def _status(applied: int, missing: tuple[str, ...] | None) -> str:
+    if missing is not None:
+        return "not_assessed"
+    return "assessed" if applied else "not_applicable"
+
+
+def outcomes(
+    rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...], unassessed: Mapping[str, tuple[str, ...]] = {}
+) -> tuple[RuleOutcome, ...]:
+    """Each rule's outcome; ``unassessed``: the rules not assessed, with the fields they miss."""
     by_id = {r.rule_id: r for r in results}
     return tuple(
         RuleOutcome(
@@ -96,6 +113,8 @@ def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -
             rule.description,
             rule.remediation,
             rule.references,
+            _status(by_id[rule.id].applied, unassessed.get(rule.id)),
+            unassessed.get(rule.id, ()),
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
@@ -118,6 +137,8 @@ def summarise(rules: tuple[RuleOutcome, ...], findings: tuple[Finding, ...]) -> 
         by_severity={s: severity.get(s, 0) for s in SEVERITIES},
         by_lever=levers,
         waived=sum(1 for f in findings if f.waived),
+        not_assessed=sum(1 for r in rules if r.status == "not_assessed"),
+        not_applicable=sum(1 for r in rules if r.status == "not_applicable"),
     )
 
 
@@ -180,7 +201,14 @@ def _assessment(a: Assessment) -> dict[str, Any]:
         "imbalance": _plain(a.imbalance),
         "target": _plain(a.target),
         "crosswalk": _plain(a.crosswalk),
+        "coverage": _coverage(a.coverage),
     }
+
+
+def _coverage(c: Coverage | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {**_plain(c), "complete": c.complete}
 
 
 def to_data(report: Report) -> dict[str, Any]:
@@ -202,6 +230,8 @@ def to_data(report: Report) -> dict[str, Any]:
             "by_severity": summary.by_severity,
             "by_lever": {k: asdict(v) for k, v in summary.by_lever.items()},
             "waived": summary.waived,
+            "not_assessed": summary.not_assessed,
+            "not_applicable": summary.not_applicable,
         },
         "assessment": _assessment(report.assessment),
         "next_step": _plain(report.next_step),

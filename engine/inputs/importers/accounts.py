@@ -328,7 +328,7 @@ class Importer:
 
 def _text(fill: Fill) -> bool:
     """Whether a field takes the cell's text as it is (no type, value map or check to apply)."""
-    return fill.kind == "string" and not fill.enum and not fill.values and fill.declared != "email"
+    return fill.kind == "string" and not fill.enum and not fill.values and fill.declared not in ("email", "url")
 
 
 def _memoised(fill: Fill) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.inputs.diagnostics import shown
 from engine.inputs.importers.mapping import Fill, _fold
+from engine.inputs.schemas import EMAIL_PATTERN, URL_PATTERN
 
 Note = tuple[str, str, str]  # (kind, code, message)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -23,7 +24,8 @@ _ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}")
 _TRUE = frozenset({"true", "yes", "y", "1", "x", "oui", "o", "vrai", "ja", "si", "sí"})
 _FALSE = frozenset({"false", "no", "n", "0", "non", "faux", "nein"})
 _SPLIT = re.compile(r"\s*[;,\n]\s*")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(EMAIL_PATTERN)
+_URL = re.compile(URL_PATTERN)
 
 
 class _Text(HTMLParser):
@@ -102,9 +104,12 @@ def typed(fill: Fill, value: Any) -> tuple[Any, list[Note]]:
     if fill.enum:
         return _enum(fill, text)
     if fill.declared == "email" and not _EMAIL.match(text):
-        return text, [
-            ("doubtful", "email-unreadable", f"{fill.name}: {shown(text)} does not look like an e-mail address")
-        ]
+        message = f"{fill.name}: {shown(text)} is not an e-mail address; left empty"
+        return None, [("dropped", "email-unreadable", message)]
+    if fill.declared == "url" and not _URL.match(text):
+        if _URL.match(f"https://{text}"):
+            return f"https://{text}", [("changed", "url-scheme", f"{fill.name}: {shown(text)} read as https://{text}")]
+        return None, [("dropped", "url-unreadable", f"{fill.name}: {shown(text)} is not a web address; left empty")]
     return text, []
 
 
