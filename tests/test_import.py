@@ -79,6 +79,23 @@ def test_generic_accounts_sample() -> None:
     assert deals["url"] == "https://x.com/NorthwindDeals" and "mfa" not in deals and "created_on" not in deals
     assert imported.document["accounts"][1]["url"] == "https://youtu.be/dQw4w9WgXcQ"  # a video, not a profile
     assert [s.unmapped for s in imported.report.sources] == [["Cost centre"]]
+    # Recorded: the columns the sheet has (no Backup owner, Official, Purpose ... columns).
+    assert imported.document["recorded"] == {
+        "accounts": [
+            "id",
+            "platform",
+            "handle",
+            "url",
+            "department",
+            "owner",
+            "admins",
+            "mfa",
+            "status",
+            "created_on",
+            "contact_email",
+            "language",
+        ]
+    }
     messages = {i.code: i.message for i in imported.report.issues if i.row != 13}
     assert "did you mean youtube?" in messages["platform-unknown"]
     assert "closed on 2019-04-02" in messages["platform-closed"]

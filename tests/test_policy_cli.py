@@ -40,7 +40,7 @@ ACCOUNTS = {
 def test_validate_the_baseline() -> None:
     result = cli("policy", "validate", str(BASELINE))
     assert result.exit_code == 0, result.output
-    assert "ok: 78 rules (baseline 1.0.0)" in result.output and "test cases in 4 file(s)" in result.output
+    assert "ok: 79 rules (baseline 1.0.0)" in result.output and "test cases in 4 file(s)" in result.output
 
 
 def test_validate_a_typo_d_field_is_an_error(tmp_path: Path) -> None:
