@@ -55,7 +55,7 @@ def test_from_the_bundled_spreadsheet_to_a_first_report(tmp_path: Path) -> None:
     assert cli("init", str(target)).exit_code == 0
     imported = cli(
         "import",
-        str(ROOT / "examples" / "spreadsheet" / "accounts.xlsx"),
+        str(ROOT / "examples" / "accounts.xlsx"),
         "--mapping",
         str(target / "mapping.yaml"),
         "--without-organisation",
