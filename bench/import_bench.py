@@ -95,7 +95,7 @@ def write_csv(path: Path, data: list[list[str]]) -> None:
 def write_xlsx(path: Path, data: list[list[str]]) -> None:
     import xlsxwriter  # the bench's writer only (the test extra); smgov never writes spreadsheets
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False})
     sheet = book.add_worksheet("Accounts")
     sheet.write_row(0, 0, HEADER)
     for r, row in enumerate(data, 1):
