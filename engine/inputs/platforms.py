@@ -45,6 +45,7 @@ class Platform:
     handle: tuple[tuple[str, ...], ...]  # URL path templates, split into segments
     reserved: frozenset[str]
     closed_on: dt.date | None
+    patterns: tuple[tuple[re.Pattern[str], bool], ...] = ()  # the templates compiled; bool: a bare /{handle}
 
     @property
     def canonical_host(self) -> str:
@@ -146,28 +147,27 @@ class Catalogue:
 
 
 def _handle(platform: Platform, segments: list[str]) -> str | None:
-    for template in platform.handle:
-        if len(segments) < len(template):
+    path = "/".join(segments)
+    for pattern, bare in platform.patterns:
+        found = pattern.match(path)
+        if found is None:
             continue
-        found = None
-        for want, got in zip(template, segments, strict=False):
-            prefix, marker, _ = want.partition("{handle}")
-            if not marker:
-                if want.lower() != got.lower():
-                    break
-            elif got.startswith(prefix) and len(got) > len(prefix):
-                found = got[len(prefix) :]
-            else:
-                break
-        else:
-            if found is None:
-                continue
-            if template == ("{handle}",):
-                if segments[0].lower() in platform.reserved:
-                    return None
-                found = found.removeprefix("@")
-            return found or None
+        if bare:
+            if segments[0].lower() in platform.reserved:
+                return None
+            return found.group(1).removeprefix("@") or None
+        return found.group(1)
     return None
+
+
+def _compile(template: tuple[str, ...]) -> tuple[re.Pattern[str], bool]:
+    """A path template (``("user", "{handle}")``) as a regular expression whose group is the
+    handle; literal segments match in any case, and more segments may follow."""
+    parts = []
+    for segment in template:
+        prefix, marker, _ = segment.partition("{handle}")
+        parts.append(f"{re.escape(prefix)}([^/]+)" if marker else f"(?i:{re.escape(segment)})")
+    return re.compile("/".join(parts) + r"(?:/|\Z)"), template == ("{handle}",)
 
 
 def _platform(key: str, raw: dict[str, Any]) -> Platform:
@@ -177,7 +177,8 @@ def _platform(key: str, raw: dict[str, Any]) -> Platform:
         name=str(raw.get("name", key)),
         aliases=tuple(str(a) for a in raw.get("aliases", ())),
         hosts=tuple(str(h).lower() for h in raw.get("hosts", ())),
-        handle=tuple(tuple(s for s in str(t).split("/") if s) for t in raw.get("handle", ())),
+        handle=(templates := tuple(tuple(s for s in str(t).split("/") if s) for t in raw.get("handle", ()))),
+        patterns=tuple(_compile(t) for t in templates),
         reserved=frozenset(str(r).lower() for r in raw.get("reserved", ())),
         closed_on=closed if isinstance(closed, dt.date) else (dt.date.fromisoformat(closed) if closed else None),
     )

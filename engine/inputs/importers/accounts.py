@@ -56,8 +56,11 @@ class Importer:
         self.catalogue = catalogue
         self.report = report
         self.state = _State()
-        self._order = [*ORDER, *(f.name for f in mapping.fills if f.name not in ORDER)]
+        filled = {"id", "platform", "handle", "url", *(f.name for f in mapping.fills)}
+        self._order = [n for n in ORDER if n in filled] + [f.name for f in mapping.fills if f.name not in ORDER]
         self._columns = {f.name: (f.columns[0] if f.columns else "") for f in mapping.fills}
+        self._has_handle = "handle" in self._columns
+        self._slugs: dict[str, str] = {}  # platform id -> its id part
 
     def add(self, table: Table, kind: str) -> None:
         """Read every row of one table; raises InputError when a mapped column is missing."""
@@ -258,7 +261,7 @@ class Importer:
                 notes.append(
                     (self._column("url"), "changed", "handle-from-url", f"handle read from the URL: {from_url}")
                 )
-            elif any(f.name == "handle" for f in self.mapping.fills):
+            elif self._has_handle:
                 notes.append((self._column("handle"), "doubtful", "handle-missing", "no handle, and none in the URL"))
             return
         if from_url and same_platform and _bare(str(written)) != _bare(from_url):
@@ -297,7 +300,8 @@ class Importer:
         if key not in (None, ""):
             base = prefix + (slug(str(key)) or _digest(str(key)))
         elif identity and identity[0] != "url":
-            base = f"{prefix}{slug(identity[0])}-{slug(identity[1]) or _digest(identity[1])}"
+            part = self._slugs.get(identity[0]) or self._slugs.setdefault(identity[0], slug(identity[0]))
+            base = f"{prefix}{part}-{slug(identity[1]) or _digest(identity[1])}"
         elif identity:
             base = f"{prefix}{slug(str(values['platform']))}-{_digest(identity[1])}"
         else:
