@@ -228,3 +228,30 @@ def test_header_merges_recorded_fields_per_collection() -> None:
     assert found.recorded == {"accounts": frozenset({"id", "platform", "owner"})}
     three = source({"accounts": [{"id": "a", "platform": "x"}]})  # says nothing: records every field
     assert header([one, three])[0].recorded == {}
+
+
+def test_a_packs_test_cases_may_use_its_declared_fields(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    cases = {
+        "version": 1,
+        "as_of": "2026-10-01",
+        "cases": [
+            {
+                "name": "contact addresses on the agency's domain pass, others fail",
+                "rules": ["REG-ACC-001"],
+                "inventory": {
+                    "accounts": [
+                        {"id": "ok", "platform": "x", "contact_email": "a@agency.gov"},
+                        {"id": "gmail", "platform": "x", "contact_email": "a@gmail.com"},
+                    ]
+                },
+                "expect": [{"rule": "REG-ACC-001", "subject": "gmail"}],
+            }
+        ],
+    }
+    write(pack / "tests" / "registry.test.yaml", cases)
+    engines = ["native", *(["durable"] if HAS_DURABLE else [])]
+    for engine in engines:
+        result = cli("policy", "test", str(pack), "--engine", engine)
+        assert result.exit_code == 0, result.output
+        assert " 0 failed" in result.output

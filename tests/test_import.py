@@ -229,7 +229,7 @@ def test_the_closed_platform_rule_fires_on_imported_accounts(tmp_path: Path) -> 
         == 0
     )
     result = cli("check", str(inventory), "--as-of", "2026-10-01", "--format", "json", "--fail-on", "never")
-    found = [f["subject"]["id"] for f in json.loads(result.output)["findings"] if f["rule_id"] == "BND-ACC-011"]
+    found = [f["subject"]["id"] for f in json.loads(result.output)["findings"] if f["rule_id"] == "BND-ACC-012"]
     # Vine is live; the Google+ account is retired (status column), so only Vine is a finding.
     assert found == ["acc-vine-northwindvine"]
 
@@ -286,4 +286,4 @@ def test_imported_fields_and_recorded_work_end_to_end(tmp_path: Path) -> None:
     assert not [f for f in native if f[0] == "BND-ACC-001"]  # owners are not recorded: not assessed
     status = {r["id"]: r.get("status") for r in reports["native"]["rules"]}
     assert status["BND-ACC-001"] == "not_assessed"
-    assert [s for r, s in native if r == "BND-ACC-011"] == ["acc-googleplus-northwindca", "acc-vine-northwindca"]
+    assert [s for r, s in native if r == "BND-ACC-012"] == ["acc-googleplus-northwindca", "acc-vine-northwindca"]

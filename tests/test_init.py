@@ -75,7 +75,7 @@ def test_from_the_bundled_spreadsheet_to_a_first_report(tmp_path: Path) -> None:
         "never",
     )
     assert checked.exit_code == 0, checked.output
-    assert "acc-googleplus-exampleorg" in checked.output  # BND-ACC-011: a live account on Google+
+    assert "acc-googleplus-exampleorg" in checked.output  # BND-ACC-012: a live account on Google+
 
 
 def test_starter_files_are_package_data() -> None:

@@ -69,8 +69,15 @@ def _operand(operand: ir.Operand, subject: str | None, item: str | None, out: se
     elif isinstance(operand, ir.Ratio):
         _operand(operand.numerator, subject, item, out)
         _operand(operand.denominator, subject, item, out)
-    elif isinstance(operand, (ir.DaysSince, ir.Matches)):
+    elif isinstance(operand, (ir.DaysSince, ir.Matches, ir.Folded)):
         _operand(operand.field, subject, item, out)
+    elif isinstance(operand, ir.DaysBetween):
+        _operand(operand.field, subject, item, out)
+        if isinstance(operand.start, ir.Field):
+            _operand(operand.start, subject, item, out)
+    elif isinstance(operand, ir.SameFolded):
+        _operand(operand.left, subject, item, out)
+        _operand(operand.right, subject, item, out)
     elif isinstance(operand, ir.Related):
         for their, ours in operand.on:
             out.add((operand.collection, their[0]))

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from engine import __version__, pipeline
+from engine.cli import frameworks
 from engine.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -380,8 +381,9 @@ def validate(paths: tuple[str, ...]) -> None:
 @main.command("rules")
 @POLICIES
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@frameworks.options
 @guarded
-def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
+def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **check: Any) -> None:
     """List the loaded rules with lever, stage, severity, scope and origin: the pack each
     effective rule comes from and what a pack extending it changed (severity), then the rules
     a pack disabled, with the reason.
@@ -389,7 +391,10 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     \b
     Example:
       smgov rules --policies policies/baseline
+      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/packs/bank
     """
+    if framework:  # one framework's requirements, and with --inventory whether each passed
+        return frameworks.show(policy_dirs, framework, check["framework_inventory"], check["framework_as_of"], fmt)
     loaded = policies.load(list(policy_dirs) or pipeline.default_policies())
     origins = dict(loaded.origins)
     if fmt == "json":

@@ -107,6 +107,7 @@ def _compile_rule(
         tags=tuple(raw.get("tags", ())),
         file=source.path,
         line=line,
+        frameworks=tuple(raw.get("frameworks", ())),
     )
     return rule, []
 

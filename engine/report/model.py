@@ -50,6 +50,7 @@ class RuleOutcome:
     # inventory did not record: ``missing``, the fields that would let it run)
     status: str = "assessed"
     missing: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,13 @@ def _status(applied: int, missing: tuple[str, ...] | None) -> str:
 
 
 def outcomes(
-    rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...], unassessed: Mapping[str, tuple[str, ...]] = {}
+    rules: tuple[CompiledRule, ...],
+    results: tuple[RuleResult, ...],
+    unassessed: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[RuleOutcome, ...]:
     """Each rule's outcome; ``unassessed``: the rules not assessed, with the fields they miss."""
     by_id = {r.rule_id: r for r in results}
+    unassessed = unassessed or {}
     return tuple(
         RuleOutcome(
             rule.id,
@@ -115,6 +119,7 @@ def outcomes(
             rule.references,
             _status(by_id[rule.id].applied, unassessed.get(rule.id)),
             unassessed.get(rule.id, ()),
+            rule.frameworks,
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
@@ -155,8 +160,10 @@ def _finding(f: Finding) -> dict[str, Any]:
         "location": {"file": f.location.file, "line": f.location.line, "col": f.location.col},
         "remediation": f.remediation,
         "references": list(f.references),
+        **({"frameworks": list(f.frameworks)} if f.frameworks else {}),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
+        **({"members": list(f.members)} if f.members else {}),
     }
 
 
@@ -221,7 +228,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "organisation": report.organisation,
         "inputs": [asdict(i) for i in report.inputs],
-        "rules": [asdict(r) for r in report.rules],
+        "rules": [{k: v for k, v in asdict(r).items() if v or k != "frameworks"} for r in report.rules],
         "findings": [_with_baseline(_finding(f), f, report.baseline) for f in report.findings],
         "summary": {
             "rules": summary.rules,

@@ -245,7 +245,7 @@ class Importer:
                     )
         if platform is not None and platform.closed_on is not None:
             day = platform.closed_on.isoformat()
-            message = f"platform {platform.id} closed on {day} (the baseline's BND-ACC-011 reports live accounts on it)"
+            message = f"platform {platform.id} closed on {day} (the baseline's BND-ACC-012 reports live accounts on it)"
             notes.append((column, "doubtful", "platform-closed", message))
         return True
 

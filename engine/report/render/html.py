@@ -184,6 +184,8 @@ def _findings(report: Report) -> list[dict[str, Any]]:
                 "file": visible(f.location.file),
                 "line": f.location.line,
                 "remediation": visible(f.remediation),
+                "frameworks": visible(", ".join(f.frameworks)),
+                "references": visible("; ".join(f.references)) if f.frameworks else "",
                 "waived": bool(waiver(f)),
                 "waiver_reason": visible(waiver_reason(f)),
             }

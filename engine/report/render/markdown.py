@@ -193,6 +193,8 @@ def _finding(f: Finding) -> list[str]:
     if f.evidence:
         lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
     lines.append(f"  - fix: {md(f.remediation)}")
+    if f.frameworks:
+        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {md('; '.join(f.references))}")
     return lines
 
 

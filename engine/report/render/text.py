@@ -161,6 +161,8 @@ def _findings(report: Report, color: bool) -> list[str]:
             if f.evidence:
                 lines.append("    evidence: " + "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence))
             lines.append(f"    fix: {f.remediation}")
+            if f.frameworks:
+                lines.append(f"    framework: {', '.join(f.frameworks)}; cites: {'; '.join(f.references)}")
             if f.waiver:
                 w = f.waiver
                 state = "WAIVED" if f.waived else "waiver EXPIRED"
