@@ -223,3 +223,64 @@ def test_check_and_validate_point_a_spreadsheet_to_import(tmp_path: Path) -> Non
 def test_usage_errors_exit_2() -> None:
     assert cli("import", str(SAMPLES / "generic-accounts.csv")).exit_code == 2  # no --mapping
     assert cli("import", "-m", "generic-accounts").exit_code == 2  # no source
+
+
+def test_a_mapping_with_key_ids_department_ids_and_every_kind_of_fill(tmp_path: Path) -> None:
+    mapping = write(
+        tmp_path / "map.yaml",
+        {
+            "version": 1,
+            "organisation": {"name": "Acme", "id": "org-acme"},
+            "accounts": {
+                "platform": {"column": "Net"},
+                "handle": {"column": "Who", "pattern": r"^name:\s*(\S+)$"},
+                "department": {"column": "Unit"},
+                "admins": {"column": "Admins", "split": "|"},
+                "mfa": {"column": "MFA", "default": False},
+                "official": {"value": True},
+                "status": {"column": "State", "values": {"on": "active", "off": "retired"}},
+            },
+            "fields": {"headcount_team": {"type": "integer", "column": "Team size"}},
+            "departments": {"by": "id"},
+            "ids": {"key": "Ref", "prefix": "a-"},
+        },
+    )
+    source = tmp_path / "a.csv"
+    source.write_text(
+        "Ref,Net,Who,Unit,Admins,MFA,State,Team size\n"
+        "R-1,Instagram,name: acme,dep-mkt,ann|bob|ann,,on,4\n"
+        "R 2,tiktok,acme,Communication & PR,,yes,off,many\n",
+        encoding="utf-8",
+    )
+    first = document.run([str(source)], str(mapping))
+    second = document.run([str(source)], str(mapping))
+    assert first.document == second.document
+    assert first.document["organisation"] == {"name": "Acme", "id": "org-acme"}
+    assert first.document["departments"] == [
+        {"id": "dep-mkt", "name": "dep-mkt"},
+        {"id": "communication-pr", "name": "Communication & PR"},
+    ]
+    assert first.document["accounts"] == [
+        {
+            "id": "a-r-1",
+            "platform": "instagram",
+            "handle": "acme",
+            "department": "dep-mkt",
+            "admins": ["ann", "bob"],
+            "mfa": False,
+            "status": "active",
+            "official": True,
+            "headcount_team": 4,
+        },
+        {
+            "id": "a-r-2",
+            "platform": "tiktok",
+            "handle": "acme",
+            "department": "communication-pr",
+            "mfa": True,
+            "status": "retired",
+            "official": True,
+        },
+    ]
+    codes = [(i.row, i.code) for i in first.report.issues]
+    assert (3, "number-unreadable") in codes and (2, "platform-spelling") in codes
