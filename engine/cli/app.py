@@ -29,9 +29,11 @@ from engine.cli.common import (
     output_write,
     refuse_overwriting,
 )
+from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
 from engine.cli.schema import schema
+from engine.cli.starter import init
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
@@ -444,3 +446,5 @@ main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
 main.add_command(schema)
+main.add_command(import_command)
+main.add_command(init)
