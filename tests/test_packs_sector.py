@@ -143,3 +143,10 @@ def test_rules_framework_says_not_assessed_when_the_inventory_did_not_record_the
                  "--as-of", "2026-10-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "not assessed" in result.output and "0 passed, 0 failed, 0 not applicable, 2 not assessed" in result.output
+
+
+def test_rules_framework_names_the_bundled_pack_that_implements_it() -> None:
+    result = cli("rules", "--framework", "FINRA Rule 3110")  # the default policies: the baseline only
+    assert result.exit_code == 2
+    assert "--policies policies/financial-services would load rules that do" in result.output
+    assert "public-sector-us" not in result.output
