@@ -150,3 +150,20 @@ def test_rules_framework_names_the_bundled_pack_that_implements_it() -> None:
     assert result.exit_code == 2
     assert "--policies policies/financial-services would load rules that do" in result.output
     assert "public-sector-us" not in result.output
+
+
+def test_rules_json_with_and_without_framework_matches_the_rules_schema() -> None:
+    import jsonschema
+
+    from engine.inputs.schemas import load_schema
+
+    pack = str(ROOT / "policies" / "financial-services")
+    bank = str(ROOT / "examples" / "packs" / "bank")
+    schema = load_schema("rules")
+    listed = json.loads(cli("rules", "--policies", pack, "--format", "json").output)
+    jsonschema.Draft202012Validator(schema).validate(listed)
+    assert next(r for r in listed if r["id"] == "FIN-INT-001")["frameworks"][0] == "FINRA Rule 2210"
+    assert "frameworks" not in next(r for r in listed if r["id"] == "BND-ACC-001")
+    view = cli("rules", "--policies", pack, "--framework", "FINRA", "--inventory", bank, "--as-of", "2026-10-01",
+               "--format", "json")  # fmt: skip
+    jsonschema.Draft202012Validator(schema).validate(json.loads(view.output))

@@ -92,8 +92,12 @@ def show(
         {
             "id": r.id,
             "title": r.title,
+            "lever": r.lever,
+            "stage": r.stage,
             "severity": r.severity,
             "scope": r.scope,
+            "file": r.file,
+            "line": r.line,
             "frameworks": list(r.frameworks),
             "references": list(r.references),
             **({"status": status[r.id][0], "findings": status[r.id][1]} if r.id in status else {}),
