@@ -167,3 +167,12 @@ def test_rules_json_with_and_without_framework_matches_the_rules_schema() -> Non
     view = cli("rules", "--policies", pack, "--framework", "FINRA", "--inventory", bank, "--as-of", "2026-10-01",
                "--format", "json")  # fmt: skip
     jsonschema.Draft202012Validator(schema).validate(json.loads(view.output))
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_the_pack_readme_lists_every_rule_and_links_its_example(pack: str) -> None:
+    readme = (ROOT / "policies" / pack / "README.md").read_text(encoding="utf-8")
+    for rule in own_rules(pack):
+        assert f"| {rule.id} |" in readme, rule.id
+    example = re.search(r"\(\.\./\.\./(examples/packs/[\w-]+)/README\.md\)", readme)
+    assert example and (ROOT / example.group(1) / "inventory.yaml").is_file()
