@@ -408,6 +408,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
                 "scope": r.scope,
                 "file": r.file,
                 "line": r.line,
+                **({"frameworks": list(r.frameworks)} if r.frameworks else {}),
                 **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
             }
             for r in loaded.rules
