@@ -12,8 +12,9 @@ import csv
 import io
 
 from engine.evaluate.findings import Finding, show
+from engine.report import escape
 from engine.report.model import Report
-from engine.report.render.common import visible, waiver, waiver_reason
+from engine.report.render.common import waiver, waiver_reason
 
 COLUMNS = (
     "severity",
@@ -36,12 +37,10 @@ COLUMNS = (
     "waiver_reason",
 )
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
 
 def cell(value: object) -> str:
-    text = visible(value if isinstance(value, str) else show(value))
-    return "'" + text if text.startswith(_FORMULA) else text
+    """One cell, spreadsheet-safe (``engine.report.escape.csv_cell``)."""
+    return escape.csv_cell(value if isinstance(value, str) else show(value))
 
 
 class _Cells(dict[object, str]):
