@@ -20,6 +20,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from engine.inputs.credentials import looks_like_credential
 from engine.inputs.diagnostics import Diagnostic, dotted
 from engine.inputs.limits import ALIAS_FLOOR, ALIAS_RATIO, MAX_DEPTH, MAX_STRING
 from engine.inputs.positions import LineIndex, Mark, MarkTable, Path
@@ -64,7 +65,9 @@ def number_too_large() -> str:
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for a message, a long one cut short."""
+    """``repr(value)`` for a message, a long one cut short, a credential not at all."""
+    if isinstance(value, str) and looks_like_credential(value[:4096]):
+        return f"[{len(value)} characters that look like a credential, not shown]"
     text = repr(value[: limit + 1] if isinstance(value, str) else value)
     if len(text) <= limit:
         return text
