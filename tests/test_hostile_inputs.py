@@ -155,3 +155,37 @@ def test_sigterm_at_any_moment_is_never_a_traceback() -> None:
         assert child.returncode in (0, 143, -signal.SIGTERM), (delay, child.returncode, stderr[-2000:])
         outcomes.add(child.returncode)
     assert outcomes & {143, -signal.SIGTERM}  # at least one signal landed while smgov ran
+
+
+# -- plain errors where they were cryptic --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "expected"),
+    [
+        (
+            "organisation: {name: X}\nbase: &b {platform: x}\naccounts:\n  - <<: *b\n    id: a1\n",
+            ".yaml",
+            ":4:5: YAML merge keys (<<) are not supported",
+        ),
+        (
+            "organisation: {name: X}\naccounts:\n  - {id: my account, platform: x}\n",
+            ".yaml",
+            ":3:6: 'my account' is not a valid id: letters, digits and . _ : - only",
+        ),
+        (
+            "organisation: {name: X}\naccounts:\n  - {id: a1, platform: x, department: zz top}\n",
+            ".yaml",
+            "'zz top' is not a valid department id",
+        ),
+        ("- {id: a1, platform: x}\n", ".yaml", ":1:1: an inventory file must be a mapping of collections"),
+        ('[{"id": "a1"}]', ".json", "at its top level, not a list"),
+    ],
+    ids=["merge-key", "id-with-space", "ref-with-space", "top-level-list", "top-level-list-json"],
+)
+def test_cryptic_errors_are_plain(tmp_path: Path, text: str, suffix: str, expected: str) -> None:
+    path = write(tmp_path / f"org{suffix}", text)
+    result = cli("validate", str(path))
+    assert result.exit_code == 2, result.output
+    assert expected in result.output, result.output
+    assert "constructor" not in result.output and "expected null" not in result.output
