@@ -16,7 +16,7 @@ from engine import __version__
 from engine.assess import maturity, plan, waivers
 from engine.evaluate import derive, findings
 from engine.evaluate.evaluation import Evaluator
-from engine.inputs import inventory
+from engine.inputs import credentials, inventory
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.schemas import data_dir
 from engine.inputs.sources import Source, discover, display, load_all, parse_all, read_all
@@ -151,6 +151,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
     results = evaluator(options.engine)(rules, org, as_of, scope=scope)
     found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
+    found = credentials.redact_findings(found)  # a token pasted into the inventory goes no further
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
         found, waiver_statuses = waivers.apply(found, inputs.waivers, as_of)

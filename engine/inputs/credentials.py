@@ -14,6 +14,12 @@ their value.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
+from itertools import repeat
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Any)
 
 #: The token formats, one alternative each (RE2- and Python-compatible: the baseline's
 #: SEC-TOK-001 rule uses the same text in a ``matches``).
@@ -56,3 +62,43 @@ def redact(text: str) -> str:
 def secret_name(name: object) -> bool:
     """Whether a field named ``name`` holds a secret by its name (``password``, ``api_key``…)."""
     return isinstance(name, str) and SECRET_NAME.search(name) is not None
+
+
+_JOINED: Any = None
+
+
+def _search_all(texts: list[str]) -> bool:
+    """Whether any of ``texts`` holds a credential: one linear-time pass over them all."""
+    global _JOINED
+    if _JOINED is None:
+        import re2
+
+        options = re2.Options()
+        options.log_errors = False
+        _JOINED = re2.compile(TOKEN_PATTERN, options)
+    return _JOINED.search("\n".join(texts)) is not None
+
+
+def redact_findings(found: Sequence[F]) -> tuple[F, ...]:
+    """``found`` (findings: ``message`` and ``evidence`` of ``label``/``value``) with every
+    credential-looking text replaced by ``[redacted]``, and the value of every field named for
+    a secret. One pass over all their text when none holds one (the usual case)."""
+    labels = {e.label for f in found for e in f.evidence}  # type: ignore[attr-defined]
+    secret_labels = {label for label in labels if secret_name(label.rsplit(".", 1)[-1])}
+    texts = [f.message for f in found]  # type: ignore[attr-defined]
+    texts += [e.value for f in found for e in f.evidence if isinstance(e.value, str)]  # type: ignore[attr-defined]
+    if not secret_labels and not _search_all(texts):
+        return tuple(found)
+    return tuple(map(_redacted, found, repeat(secret_labels)))
+
+
+def _redacted(finding: F, secret_labels: set[str]) -> F:
+    evidence = tuple(
+        replace(e, value=REDACTED)
+        if e.label in secret_labels and e.value is not None
+        else replace(e, value=redact(e.value))
+        if isinstance(e.value, str) and looks_like_credential(e.value)
+        else e
+        for e in finding.evidence  # type: ignore[attr-defined]
+    )
+    return replace(finding, message=redact(finding.message), evidence=evidence)  # type: ignore[attr-defined,type-var]
