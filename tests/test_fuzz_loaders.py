@@ -18,7 +18,7 @@ from engine.inputs.json_source import parse_json
 from engine.inputs.sources import RawFile, parse
 from engine.inputs.yaml_source import parse_yaml
 from tests import fuzzing
-from tests.helpers import cli
+from tests.helpers import ROOT, cli
 
 SEED_YAML = """organisation: {name: Acme, employees: 10}
 departments:
@@ -188,3 +188,64 @@ def _validate_never_ends_in_an_internal_error(suffix: str, changes: list[tuple[f
 
 def test_validate_never_ends_in_an_internal_error() -> None:
     fuzzing.run("validate: mutated inventories", _validate_never_ends_in_an_internal_error)
+
+
+WAIVERS = (ROOT / "examples" / "energy.waivers.yaml").read_text(encoding="utf-8")
+POLICY = """version: 1
+rules:
+  - id: FZ-001
+    title: owner
+    description: every account has an owner, for the fuzzing seed
+    lever: boundary
+    stage: initialisation
+    severity: high
+    scope: account
+    when: {not: {field: status, equals: retired}}
+    require: {all: [{field: owner, exists: true}, {field: handle, matches: '^@'}, {field: admins, count: {gte: 1}}]}
+    message: "Account {id} ({handle}) fails"
+    remediation: fix it
+    references: [MIP-2015]
+"""
+PACK = (
+    "name: acme\nversion: 1.0.0\ndescription: fuzzed pack\nextends: baseline\n"
+    "overrides:\n  BND-ACC-001: {severity: low}\n"
+)
+
+
+def _seed_report(directory: Path) -> str:
+    report = directory / "seed.json"
+    cli("check", str(ROOT / "examples" / "energy"), "--as-of", "2026-10-01", "--format", "json", "-o", str(report))
+    return report.read_text(encoding="utf-8")
+
+
+@fuzzing.examples(20)
+@given(st.sampled_from(["waivers", "baseline", "policy", "pack", "report"]), edits)
+def _every_file_option_ends_plainly(role: str, changes: list[tuple[float, str, int]]) -> None:
+    fuzzing.tried("check/diff: mutated waivers, baselines, policies, packs, reports")
+    import tempfile
+
+    energy = str(ROOT / "examples" / "energy")
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        seed = {"waivers": WAIVERS, "policy": POLICY, "pack": PACK}.get(role) or _seed_report(directory)
+        if role == "baseline":
+            cli("check", energy, "--as-of", "2026-10-01", "--write-baseline", str(directory / "b.json"))
+            seed = (directory / "b.json").read_text(encoding="utf-8")
+        suffix = ".json" if role in ("baseline", "report") else ".yaml"
+        path = directory / ("pack" if role == "pack" else "") / (("pack" if role == "pack" else role) + suffix)
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(mutate(seed, changes).encode("utf-8", "surrogatepass"))
+        args = {
+            "waivers": ["check", energy, "--waivers", str(path)],
+            "baseline": ["check", energy, "--baseline", str(path)],
+            "policy": ["check", energy, "--policies", str(path)],
+            "pack": ["check", energy, "--policies", str(path.parent)],
+            "report": ["diff", str(path), str(path)],
+        }[role]
+        result = cli(*args, "--as-of", "2026-10-01") if role != "report" else cli(*args)
+    assert result.exit_code in (0, 1, 2), result.output[-2000:]
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output[-2000:]
+
+
+def test_every_file_option_ends_plainly() -> None:
+    fuzzing.run("check/diff: mutated waivers, baselines, policies, packs, reports", _every_file_option_ends_plainly)

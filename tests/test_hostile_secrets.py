@@ -91,3 +91,17 @@ def test_fields_named_for_a_secret_are_redacted_whatever_their_value() -> None:
     assert done.message == "key [redacted] found"
     assert done.evidence == (_Evidence("api_key", "[redacted]"), _Evidence("handle", "@brand"))
     assert credentials.redact("see https://u:p4ss@host/x") == "see https://[redacted]@host/x"
+
+
+def test_ordinary_values_are_not_taken_for_credentials() -> None:
+    for text in (
+        "helpdesk-regional-support-team-2024-emea",  # 'sk-' inside a word
+        "https://x.com/brand",
+        "mailto:press@example.com",
+        "TEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # 'EAA' inside a word
+    ):
+        assert not credentials.looks_like_credential(text), text
+    assert not credentials.secret_name("credential_custody") and not credentials.secret_name("token_count")
+    assert credentials.secret_name("api_key") and credentials.secret_name("github_token")
+    found = (_Finding("Account a1 keeps its password in a shared document", (_Evidence("credential_custody", "x"),)),)
+    assert credentials.redact_findings(found) == found

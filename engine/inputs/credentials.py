@@ -24,7 +24,7 @@ F = TypeVar("F", bound=Any)
 #: The token formats, one alternative each (RE2- and Python-compatible: the baseline's
 #: SEC-TOK-001 rule uses the same text in a ``matches``).
 TOKEN_PATTERN = (
-    r"gh[pousr]_[A-Za-z0-9]{36}"
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{36}"
     r"|github_pat_[A-Za-z0-9_]{22,}"
     r"|glpat-[A-Za-z0-9_-]{20}"
     r"|xox[abposr]-[A-Za-z0-9-]{10,}"
@@ -34,16 +34,13 @@ TOKEN_PATTERN = (
     r"|AKIA[0-9A-Z]{16}"
     r"|sk-[A-Za-z0-9_-]{20,}"
     r"|AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{30,}"
-    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|://[^/\s:@]+:[^/\s@]+@"
 )
 _TOKEN = re.compile(TOKEN_PATTERN)
 #: A field (or key) named for a secret: its value is redacted whatever it is.
-SECRET_NAME = re.compile(
-    r"(?i)(^|_)(password|passwd|pwd|passphrase|secret|client_secret|token|access_token|refresh_token|"
-    r"api_key|apikey|private_key|credentials?)($|_)"
-)
+SECRET_NAME = re.compile(r"(?i)(^|_)(password|passwd|passphrase|secret|token|api_?key|private_key)$")
 REDACTED = "[redacted]"
 
 
@@ -93,6 +90,10 @@ def redact_findings(found: Sequence[F]) -> tuple[F, ...]:
 
 
 def _redacted(finding: F, secret_labels: set[str]) -> F:
+    values = [e.value for e in finding.evidence if isinstance(e.value, str)]  # type: ignore[attr-defined]
+    labels = {e.label for e in finding.evidence}  # type: ignore[attr-defined]
+    if labels.isdisjoint(secret_labels) and not any(map(looks_like_credential, [finding.message, *values])):
+        return finding  # (the usual case even here: only some findings hold one)
     evidence = tuple(
         replace(e, value=REDACTED)
         if e.label in secret_labels and e.value is not None
