@@ -174,3 +174,54 @@ def _check_is_deterministic_and_never_internal(items: list[dict[str, Any]], requ
 
 def test_check_is_deterministic_and_never_internal() -> None:
     fuzzing.run("check: exit codes, identical bytes, engines agree", _check_is_deterministic_and_never_internal)
+
+
+_any_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=30)
+
+
+@fuzzing.examples(6)
+@given(
+    st.lists(st.fixed_dictionaries({"handle": _any_text, "owner": _any_text, "notes": _any_text}), max_size=3),
+    _any_text,
+)
+def _every_format_carries_any_text(items: list[dict[str, str]], name: str) -> None:
+    fuzzing.tried("check: any text through every format")
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    from engine.report.render import FILE_NAMES
+
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        records = [{"id": f"a{i}", "platform": "x", **item} for i, item in enumerate(items)]
+        org = {"organisation": {"name": name}, "departments": [{"id": "d1", "name": name}], "accounts": records}
+        (root / "org.json").write_text(json.dumps(org), encoding="utf-8")
+        formats = [arg for fmt in FILE_NAMES for arg in ("--format", fmt)]
+        result = cli(
+            "check",
+            str(root / "org.json"),
+            "--as-of",
+            AS_OF.isoformat(),
+            *formats,
+            "--output-dir",
+            str(root / "out"),
+            "--fail-on",
+            "never",
+        )
+        assert result.exit_code in (0, 2), result.output[-2000:]
+        assert "Traceback" not in result.output and "internal error" not in result.output, result.output[-2000:]
+        if result.exit_code == 2:
+            return  # (a value the schema refuses, said in words)
+        out = {fmt: (root / "out" / FILE_NAMES[fmt]).read_text(encoding="utf-8") for fmt in FILE_NAMES}
+    json.loads(out["json"], parse_constant=lambda token: pytest.fail(token))
+    json.loads(out["sarif"])
+    ET.fromstring(out["junit"].encode("utf-8"))
+    cells = [cell for row in csv.reader(io.StringIO(out["csv"], newline="")) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    for fmt in ("text", "markdown"):
+        assert "\x1b" not in out[fmt] and "\x07" not in out[fmt], fmt
+
+
+def test_every_format_carries_any_text() -> None:
+    fuzzing.run("check: any text through every format", _every_format_carries_any_text)
