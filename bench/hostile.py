@@ -24,7 +24,8 @@ start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, check=False)
 took = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(done.returncode, f"{took:.3f}", f"{peak:.0f}", (done.stderr.decode(errors="replace").splitlines() or ["-"])[0][:150])
+first = (done.stderr.decode(errors="replace").splitlines() or ["-"])[0][:150]
+print(done.returncode, f"{took:.3f}", f"{peak:.0f}", first)
 """
 
 

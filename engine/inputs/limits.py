@@ -14,8 +14,8 @@ import re
 #: Levels of nesting a document may have (an inventory needs fewer than ten).
 MAX_DEPTH = 100
 #: Nodes that YAML aliases may add to a document: this many, or ``ALIAS_RATIO`` times the
-#: nodes written out, whichever is more (a "billion laughs" stops here, in milliseconds).
-ALIAS_FLOOR = 100_000
+#: nodes written out, whichever is more (a "billion laughs" stops here, in about 0.1 s).
+ALIAS_FLOOR = 10_000
 ALIAS_RATIO = 10
 #: Characters in one string (a value or a key): a field of an inventory is a name, a URL, a
 #: sentence; a megabyte of text in one is an attack on whatever echoes it.

@@ -4,7 +4,7 @@ The document is built straight from the parser's events (libyaml's when present)
 loop with an explicit stack: no recursion, so no depth of nesting can overflow a stack, and
 each alias is seen where it is written. That is where the limits are kept: at most
 ``MAX_DEPTH`` levels of nesting, and aliases may not expand to much more data than the
-document holds itself (a "billion laughs" is stopped after about a hundred thousand).
+document holds itself (a "billion laughs" is stopped after about ten thousand nodes).
 
 Scalars are resolved by PyYAML's own resolver and safe constructor, except timestamps: a
 date stays the string it was written as, so YAML and JSON inventories mean the same thing.
