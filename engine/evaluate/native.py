@@ -7,7 +7,6 @@ each subject; ``related`` conditions read dict indexes built once per check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from engine.evaluate.derive import Scope, fold
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 from engine.policy.policies import PolicySet
 
 _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -104,7 +104,7 @@ class _Gen:
                 f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
             )
         if isinstance(operand, ir.Matches):
-            pattern = self.const(re.compile(operand.pattern))
+            pattern = self.const(compile_pattern(operand.pattern))
             return (
                 f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) "
                 f"else {pattern}.search({t}) is not None)"
