@@ -81,7 +81,7 @@ def test_an_account_list_in_an_inventory_directory_is_not_skipped_silently(tmp_p
     for command in ("validate", "check"):
         result = cli(command, str(org))
         assert result.exit_code == 2, command
-        assert "accounts.csv: an account list in an inventory directory is not read" in result.stderr
+        assert "accounts.csv: an account list beside the inventory files is not read" in result.stderr
         assert "smgov import" in result.stderr and "old.csv" not in result.stderr
     (org / "accounts.csv").unlink()
     assert cli("validate", str(org)).exit_code == 0
