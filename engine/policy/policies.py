@@ -189,7 +189,18 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
     if problems:
         raise InputError(problems)
     compiled = compile_sources(sources, ladder)
+    explicit = bool(stages.stage_files(paths))  # the bundled ladder's requirements bind only the rules loaded
     if not expansion.packs:
+        if explicit:
+            _check_requirements(compiled.ladder, compiled.rules, ())
         return compiled
     rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
+    if explicit:
+        _check_requirements(compiled.ladder, rules, disabled)
     return PolicySet(rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled)
+
+
+def _check_requirements(ladder: stages.Ladder, rules: Iterable[ir.CompiledRule], disabled: Iterable[Disabled]) -> None:
+    problems = stages.requirement_problems(ladder, {r.id: r.stage for r in rules}, (d.rule_id for d in disabled))
+    if problems:
+        raise InputError(problems)

@@ -161,6 +161,7 @@ def _ladder(ladder: Ladder) -> dict[str, Any]:
                 "gate": {
                     "blocking_severities": list(s.gate.blocking_severities),
                     "min_pass_ratio": float(s.gate.min_pass_ratio),
+                    "requires": list(s.gate.requires),
                 },
             }
             for s in ladder.stages

@@ -100,19 +100,19 @@ def org_wide(report: Report) -> tuple[int, ...]:
 def gate_text(g: Any) -> str:
     """One stage's gate in words (the same sentence as the text report)."""
     if not g.blocking_rules:
-        blocking = "no blocking rules"
+        blocking = "no defining rules"
     elif g.blocking_failed:
         blocking = (
-            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} blocking rules fail: {', '.join(g.blocking_failed)}"
+            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} defining rules fail: {', '.join(g.blocking_failed)}"
         )
     else:
-        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} blocking rules pass"
-    if not g.checks:
-        other = "no other checks"
+        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} defining rules pass"
+    if not g.weight:
+        other = "no other rules"
     else:
         other = (
-            f"other checks {g.passed_checks}/{g.checks} pass ({percent(g.pass_ratio)}, "
-            f"needs {percent(g.min_pass_ratio)}{f': fix {g.shortfall} more' if g.shortfall else ''})"
+            f"other rules {g.passed_rules}/{g.rules} pass ({percent(g.pass_ratio)} of their weight, "
+            f"needs {percent(g.min_pass_ratio)}{f': {g.shortfall} more weight' if g.shortfall else ''})"
         )
     return f"{blocking}; {other}"
 
