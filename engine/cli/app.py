@@ -333,8 +333,9 @@ def validate(paths: tuple[str, ...]) -> None:
     """Validate inventory and policy files without checking anything.
 
     Files with a top-level 'rules' list (and no organisation or collection) are policies; the
-    rest are one inventory. With policies, the inventory's organisation.target_stage must be one
-    of their stages. Every problem is printed as file:line:col: message (path.in.document).
+    rest are one inventory. The inventory's organisation.target_stage must be one of the stages
+    of the policies given, or of the bundled ladder without policies (as check judges it).
+    Every problem is printed as file:line:col: message (path.in.document).
 
     \b
     Example:
@@ -350,6 +351,8 @@ def validate(paths: tuple[str, ...]) -> None:
             counted, ladder = len(loaded.rules), loaded.ladder
         except InputError as exc:
             problems.extend(exc.diagnostics)
+    if inventory_paths and not policy_paths:  # check's default: the bundled ladder judges target_stage
+        ladder = policies.stages.default_ladder()
     if inventory_paths:
         from engine.assess import maturity
         from engine.inputs import inventory
