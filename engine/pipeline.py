@@ -179,7 +179,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         findings=found,
         summary=model.summarise(outcomes, found),
         assessment=assessment,
-        next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
+        next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment, org, as_of),
         waivers=waiver_statuses if options.waivers else None,
         baseline=baseline.compare(inputs.known, found, org.organisation_id) if inputs.known else None,
     )

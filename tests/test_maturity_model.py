@@ -210,12 +210,16 @@ def _pack_with_ladder(tmp_path: Path, requires: list[str]) -> Path:
     return pack
 
 
-def test_a_ladder_requiring_an_unknown_rule_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError) as caught:
-        policies.load([_pack_with_ladder(tmp_path, ["NOPE-001"])])
-    (problem,) = caught.value.diagnostics
-    assert problem.file.endswith("stages.yaml") and problem.line > 1
-    assert "requires unknown rule 'NOPE-001'" in problem.message
+def test_a_required_rule_that_is_not_loaded_defines_nothing(tmp_path: Path) -> None:
+    pack = policies.load([_pack_with_ladder(tmp_path, ["NOPE-001"])])
+    assert pack.ladder.stages[0].gate.requires == ("NOPE-001",)
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text("organisation: {name: Acme}\n", encoding="utf-8")
+    report = pipeline.run_check(
+        pipeline.CheckOptions(inventory=(str(inventory),), policies=(str(tmp_path / "pack"),), as_of=AS_OF)
+    )
+    gate = report.assessment.organisation.gates[0]
+    assert gate.requires == ("NOPE-001",) and gate.blocking_rules == () and gate.passed
 
 
 def test_a_ladder_requiring_a_rule_of_another_stage_is_an_input_error(tmp_path: Path) -> None:

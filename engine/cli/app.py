@@ -35,7 +35,7 @@ from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
 from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
-from engine.report.render import FILE_NAMES, RENDERERS
+from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS
 from engine.report.render import text as text_renderer
 from engine.vocabulary import SEVERITIES, at_or_above
 
@@ -283,7 +283,14 @@ def _note_waivers(report: Any) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(PLAN_RENDERERS)),
+    default="text",
+    show_default=True,
+    help="text for a terminal; markdown or html for a board; csv for a tracker; json: schemas/plan.schema.json.",
+)
 @click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the plan to this file (atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
@@ -300,15 +307,14 @@ def plan(
 ) -> None:
     """Assess the stage reached and show the road to the target stage, stage by stage.
 
-    For each stage from the next one up to organisation.target_stage (default: the top
-    stage): exactly the failing checks that block its gate, grouped by lever, most severe
-    first, and the failures the gate tolerates (may wait). The JSON format is the full
-    report; its next_step holds the road. Exit 0 at or above the target, 1 below it.
+    For each stage up to organisation.target_stage (default: the top stage), the whole rules
+    to fix in order (defining first, then severity and risk, dependencies first), with owner,
+    effort, what to do and what to record. Exit 0 at or above the target, 1 below it.
 
     \b
     Examples:
       smgov plan examples/telecom --as-of 2026-10-01
-      smgov plan org/ --policies my-pack --format json --output plan.json
+      smgov plan examples/telecom --as-of 2026-10-01 --format csv -o plan.csv
     """
     refuse_overwriting([output_write(output)], _check_inputs(paths, policy_dirs, waivers_file))
     options = pipeline.CheckOptions(
@@ -321,7 +327,9 @@ def plan(
     report = pipeline.run_check(options)
     refuse_overwriting([output_write(output)], _read_by(report))
     _note_waivers(report)
-    rendered = RENDERERS["json"](report) if fmt == "json" else text_renderer.render_plan(report, color=_colour(output))
+    rendered = (
+        text_renderer.render_plan(report, color=_colour(output)) if fmt == "text" else PLAN_RENDERERS[fmt](report)
+    )
     _emit(rendered, output)
     sys.exit(EXIT_FINDINGS if report.next_step.status == "below_target" else EXIT_OK)
 

@@ -163,6 +163,7 @@ class CompiledRule:
     tags: tuple[str, ...]
     file: str
     line: int
+    after: tuple[str, ...] = ()  # rules to fix first when both are in a plan
 
 
 def walk(node: Node | Operand | None) -> list[Node | Operand]:

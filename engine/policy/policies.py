@@ -105,6 +105,7 @@ def _compile_rule(
         tags=tuple(raw.get("tags", ())),
         file=source.path,
         line=line,
+        after=tuple(raw.get("after", ())),
     )
     return rule, []
 
@@ -155,12 +156,33 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
                 continue
             first_seen[rule.id] = rule
             rules.append(rule)
+    problems.extend(_after_itself(rules, sources))
     if not problems and not rules:
         where = ", ".join(s.path for s in sources) or "--policies"
         problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
     if problems:
         raise InputError(problems)
     return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
+
+
+def _after_itself(rules: list[ir.CompiledRule], sources: tuple[Source, ...]) -> list[Diagnostic]:
+    """A rule cannot come ``after`` itself (an error at its place). ``after`` may name a rule
+    that is not loaded (a pack that takes only some of the baseline's rules): it then orders
+    nothing, like a rule a pack disables."""
+    by_file = {s.path: s for s in sources}
+    out: list[Diagnostic] = []
+    for rule in rules:
+        for n, other in enumerate(rule.after):
+            if other != rule.id:
+                continue
+            source = by_file[rule.file]
+            index = next(
+                i for i, raw in enumerate(source.data["rules"]) if isinstance(raw, dict) and raw.get("id") == rule.id
+            )
+            path = ("rules", index, "after", n)
+            line, col = source.positions.locate(path)
+            out.append(Diagnostic(source.path, line, col, f"rule {rule.id} cannot come after itself", dotted(path)))
+    return out
 
 
 def _is_pack(path: Path) -> bool:

@@ -173,20 +173,19 @@ def from_source(source: Source) -> Ladder:
 
 
 def requirement_problems(ladder: Ladder, stage_of: Mapping[str, str], disabled: Iterable[str]) -> list[Diagnostic]:
-    """A stage's ``requires`` must name rules of that stage: an unknown rule id, or a rule of
-    another stage, is an error at its place in the ladder file. A rule a pack disabled (with
-    its reason) simply no longer defines the stage."""
+    """A stage's ``requires`` may not name a rule of another stage (an error at its place in
+    the ladder file). A rule that is not loaded (a pack that copies the ladder but takes only
+    some rules, or one a pack disabled with its reason) simply does not define the stage: the
+    gate lists it in ``requires`` and not among its ``blocking_rules``."""
     problems: list[Diagnostic] = []
     off = set(disabled)
     for stage in ladder.stages:
         for n, rule_id in enumerate(stage.gate.requires):
             line, col = stage.requires_at[n] if n < len(stage.requires_at) else (1, 1)
             where = f"stages[{ladder.rank(stage.id) - 1}].gate.requires[{n}]"
-            if rule_id in off:
+            if rule_id in off or rule_id not in stage_of:
                 continue
-            if rule_id not in stage_of:
-                message = f"stage {stage.id} requires unknown rule {rule_id!r} (no loaded pack defines it)"
-            elif stage_of[rule_id] != stage.id:
+            if stage_of[rule_id] != stage.id:
                 message = f"stage {stage.id} requires rule {rule_id!r}, which is a rule of stage {stage_of[rule_id]}"
             else:
                 continue

@@ -117,6 +117,32 @@ def gate_text(g: Any) -> str:
     return f"{blocking}; {other}"
 
 
+#: Why an item is in a plan step, in words.
+REASONS = {
+    "blocking": "defines the stage",
+    "critical": "critical: never waits",
+    "legal_duty": "legal duty: never waits",
+    "incident": "an incident on record bears on it",
+    "pass_ratio": "for the pass ratio",
+    "dependency": "needed first by another item",
+}
+
+
+def owner_text(item: Any) -> str:
+    """An item's accountable owner, as a plan shows it."""
+    return f"{item.owner} ({item.owner_role})" if item.owner else item.owner_role
+
+
+def after_text(item: Any) -> str:
+    """What an item waits for, and the incidents that raised it ("" when neither)."""
+    parts = []
+    if item.depends_on:
+        parts.append(f"after {', '.join(item.depends_on)}")
+    if item.incidents:
+        parts.append(f"raised by {', '.join(item.incidents)}")
+    return "; " + "; ".join(parts) if parts else ""
+
+
 def department_state(d: Any) -> str:
     if d.status == "not_using_social_media":
         return "not using social media"

@@ -23,10 +23,13 @@ from engine.evaluate.findings import show
 from engine.inputs.schemas import data_dir
 from engine.report.model import Report
 from engine.report.render.common import (
+    REASONS,
+    after_text,
     department_state,
     gate_text,
     heat_map,
     org_wide,
+    owner_text,
     percent,
     plural,
     visible,
@@ -207,6 +210,9 @@ def context(report: Report) -> dict[str, Any]:
         "next": report.next_step,
         "first_step": report.next_step.steps[0] if report.next_step.steps else None,
         "gate_text": gate_text,
+        "reasons": REASONS,
+        "owner_text": owner_text,
+        "after_text": after_text,
         "findings": _findings(report),
         "severities": SEVERITIES,
         "lever_names": LEVERS,

@@ -14,7 +14,18 @@ import re
 from engine.assess.plan import Step
 from engine.evaluate.findings import Finding, show
 from engine.report.model import Report
-from engine.report.render.common import department_state, gate_text, one_line, percent, plural, waiver, waiver_reason
+from engine.report.render.common import (
+    REASONS,
+    after_text,
+    department_state,
+    gate_text,
+    one_line,
+    owner_text,
+    percent,
+    plural,
+    waiver,
+    waiver_reason,
+)
 from engine.vocabulary import LEVERS
 
 #: A lever with more findings than this is folded into <details>.
@@ -128,21 +139,15 @@ def _step(step: Step) -> list[str]:
     if step.already_met:
         return [f"Reach **{step.stage}**: its gate is already met."]
     lines = [f"Reach **{step.stage}** ({md(step.title)}): {md(gate_text(step.gate))}", ""]
-    for group in step.groups:
-        lines.append(f"- **{group.lever}**")
-        for item in group.items:
-            count = len(item.subjects)
-            on = (
-                ""
-                if count == 1
-                else f" (all {count})"
-                if item.fix_at_least == count
-                else (f" (at least {item.fix_at_least} of {count})")
-            )
-            why = "blocking" if item.reason == "blocking" else "for the pass ratio"
-            lines.append(f"  - {item.severity} {code(item.rule_id)} {md(item.title)} ({why})")
-            lines.append(f"    - {item.scope}{on}: {_subjects(item.subjects)}")
-            lines.append(f"    - how: {md(item.remediation)}")
+    for number, item in enumerate(step.items, 1):
+        count = len(item.subjects)
+        on = "" if count == 1 else f" (all {count})"
+        lines.append(f"{number}. {item.severity} {code(item.rule_id)} {md(item.title)} ({REASONS[item.reason]})")
+        lines.append(f"    - {item.scope}{on}: {_subjects(item.subjects)}")
+        lines.append(f"    - owner: {md(owner_text(item))}; effort: {item.effort}{md(after_text(item))}")
+        lines.append(f"    - do: {md(item.action)}")
+        if item.record:
+            lines.append(f"    - record: {md(item.record)}")
     if step.may_wait:
         lines.append("")
         lines.append(

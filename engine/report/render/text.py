@@ -9,7 +9,7 @@ from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep, Step
 from engine.evaluate.findings import show
 from engine.report.model import Report
-from engine.report.render.common import gate_text, percent, visible
+from engine.report.render.common import REASONS, after_text, gate_text, owner_text, percent, visible
 from engine.vocabulary import SEVERITIES
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -97,27 +97,23 @@ def _step(step: Step, color: bool) -> list[str]:
         lines = [f"Reach {step.stage}: its gate is already met."]
     else:
         lines = [f"Reach {step.stage} ({step.title}): {gate_text(step.gate)}"]
-    for group in step.groups:
-        lines.append(f"  {group.lever}")
-        for item in group.items:
-            count = len(item.subjects)
-            if count == 1:
-                on = ""
-            elif item.fix_at_least == count:
-                on = f" (all {count})"
-            else:
-                on = f" (at least {item.fix_at_least} of {count})"
-            why = "blocking" if item.reason == "blocking" else "for the pass ratio"
-            lines.append(
-                f"    {_paint(f'{item.severity:<8}', item.severity, color)} {item.rule_id}: {item.title} ({why})"
-            )
-            lines.append(f"      {item.scope}{on}: {_subjects(item.subjects)}")
-            lines.append(f"      how: {item.remediation}")
+    for number, item in enumerate(step.items, 1):
+        count = len(item.subjects)
+        on = "" if count == 1 else f" (all {count})"
+        lines.append(
+            f"  {number}. {_paint(f'{item.severity:<8}', item.severity, color)} {item.rule_id}: {item.title}"
+            f" ({REASONS[item.reason]}; {item.lever})"
+        )
+        lines.append(f"      {item.scope}{on}: {_subjects(item.subjects)}")
+        lines.append(f"      owner: {owner_text(item)}; effort: {item.effort}" + after_text(item))
+        lines.append(f"      do: {item.action}")
+        if item.record:
+            lines.append(f"      record: {item.record}")
     if step.may_wait:
         lines.append("  may wait (the gate tolerates these failures):")
         for w in step.may_wait:
             lines.append(f"    {w.severity:<8} {w.rule_id}: {w.title}")
-            lines.append(f"      {w.may_wait} of {len(w.subjects)} failing ({w.scope}): {_subjects(w.subjects)}")
+            lines.append(f"      {len(w.subjects)} failing ({w.scope}): {_subjects(w.subjects)}")
     return lines
 
 
