@@ -341,9 +341,8 @@ def validate(paths: tuple[str, ...]) -> None:
     """Validate inventory and policy files without checking anything.
 
     Files with a top-level 'rules' list (and no organisation or collection) are policies; the
-    rest are one inventory. The inventory's organisation.target_stage must be one of the stages
-    of the policies given, or of the bundled ladder without policies (as check judges it).
-    Every problem is printed as file:line:col: message (path.in.document).
+    rest are one inventory. Its organisation.target_stage must be a stage of the policies (or of
+    the bundled ladder). Every problem is printed as file:line:col: message (path.in.document).
 
     \b
     Example:
@@ -359,8 +358,7 @@ def validate(paths: tuple[str, ...]) -> None:
             counted, ladder = len(loaded.rules), loaded.ladder
         except InputError as exc:
             problems.extend(exc.diagnostics)
-    if inventory_paths and not policy_paths:  # check's default: the bundled ladder judges target_stage
-        ladder = policies.stages.default_ladder()
+    ladder = policies.stages.default_ladder() if inventory_paths and not policy_paths else ladder  # as check
     if inventory_paths:
         from engine.assess import maturity
         from engine.inputs import inventory
@@ -389,9 +387,9 @@ def validate(paths: tuple[str, ...]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @guarded
 def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
-    """List the loaded rules with lever, stage, severity, scope and origin: the pack each
-    effective rule comes from and what a pack extending it changed (severity), then the rules
-    a pack disabled, with the reason.
+    """List the loaded rules with lever, stage, severity, scope, origin and parameters in force:
+    the pack each rule comes from and what a pack extending it changed (severity, parameters),
+    then the rules a pack disabled, with the reason.
 
     \b
     Example:
@@ -410,6 +408,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
                 "scope": r.scope,
                 "file": r.file,
                 "line": r.line,
+                **({"params": dict(r.params)} if r.params else {}),
                 **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
             }
             for r in loaded.rules
@@ -434,7 +433,10 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     for r in loaded.rules:
         origin = origins.get(r.id)
         pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
-        lines.append(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}")
+        params = f" [{', '.join(f'{k}={v}' for k, v in r.params)}]" if r.params else ""
+        lines.append(
+            f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}{params}"
+        )
     changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
     lines += [f"* {rule_id}: from {describe_origin(origin)}" for rule_id, origin in changed]
     lines += [f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}" for d in loaded.disabled]

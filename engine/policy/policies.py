@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from engine.inputs.diagnostics import Diagnostic, InputError, dotted
 from engine.inputs.sources import Source, discover, read_all
 from engine.policy import ir, stages
 from engine.policy.conditions import CompileError, Context, parse, resolve
-from engine.policy.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
+from engine.policy.packs import Disabled, Override, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
 
 #: Files in a pack directory that are not rule files.
 NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
@@ -55,8 +55,79 @@ def template_fields(message: str) -> Iterator[str | None]:
         yield match.group(1) if token.startswith("{") and token.endswith("}") and len(token) > 1 else None
 
 
+_PARAM_TEXT = re.compile(r"\{params\.([a-z][a-z0-9_]*)\}")
+
+
+def _param_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _params(
+    raw: dict[str, Any], overrides: Sequence[Override], report: Callable[[str, tuple[Any, ...]], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rule's declared parameters and the values in force (later packs' overrides win);
+    an override of an undeclared parameter, or of another type, is an error at the override."""
+    declared = dict(raw.get("params") or {})
+    values = dict(declared)
+    for override in overrides:
+        for name, value in override.params:
+            where = f"{override.file}:{override.line}:{override.col}"
+            if name not in declared:
+                known = ", ".join(declared) or "none"
+                report(f"{where}: rule {raw['id']} has no parameter {name!r} (parameters: {known})", ("params",))
+            elif type(value) is not type(declared[name]) and not (
+                isinstance(value, (int, float))
+                and isinstance(declared[name], (int, float))
+                and not isinstance(value, bool)
+                and not isinstance(declared[name], bool)
+            ):
+                report(f"{where}: parameter {name!r} of rule {raw['id']} must be like {declared[name]!r}", ("params",))
+            else:
+                values[name] = value
+    return declared, values
+
+
+def _substitute(node: Any, values: dict[str, Any], where: tuple[Any, ...], report: Callable[..., None]) -> Any:
+    """``{param: NAME}`` anywhere in a condition -> the parameter's value (a compile-time
+    constant: both evaluators see a literal)."""
+    if isinstance(node, dict):
+        if set(node) == {"param"}:
+            name = node["param"]
+            if name in values:
+                return values[name]
+            report(f"unknown parameter {name!r} (parameters: {', '.join(values) or 'none'})", (*where, "param"))
+            return node
+        return {k: _substitute(v, values, (*where, k), report) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, values, (*where, i), report) for i, v in enumerate(node)]
+    return node
+
+
+def _with_params(raw: dict[str, Any], values: dict[str, Any], report: Callable[..., None]) -> dict[str, Any]:
+    """The rule with its parameters substituted in conditions and texts."""
+    out = dict(raw)
+    for key in ("when", "require"):
+        if key in raw:
+            out[key] = _substitute(raw[key], values, (key,), report)
+    for key in ("title", "description", "message", "remediation"):
+        if isinstance(raw.get(key), str):
+
+            def text(match: re.Match[str], key: str = key) -> str:
+                if match.group(1) in values:
+                    return _param_text(values[match.group(1)])
+                report(f"unknown parameter {match.group(1)!r} in {{params.{match.group(1)}}}", (key,))
+                return match.group(0)
+
+            out[key] = _PARAM_TEXT.sub(text, raw[key])
+    return out
+
+
 def _compile_rule(
-    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...]
+    raw: dict[str, Any],
+    index: int,
+    source: Source,
+    stage_ids: tuple[str, ...],
+    overrides: Sequence[Override] = (),
 ) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
 
@@ -64,6 +135,9 @@ def _compile_rule(
         path = ("rules", index, *where)
         line, col = source.positions.locate(path)
         problems.append(Diagnostic(source.path, line, col, message, dotted(path)))
+
+    declared, values = _params(raw, overrides, report)
+    raw = _with_params(raw, values, report)
 
     scope = raw["scope"]
     if raw["stage"] not in stage_ids:
@@ -106,6 +180,8 @@ def _compile_rule(
         file=source.path,
         line=line,
         after=tuple(raw.get("after", ())),
+        params=tuple(values.items()),
+        param_defaults=tuple(declared.items()),
     )
     return rule, []
 
@@ -116,8 +192,11 @@ def _schema_problems(source: Source) -> list[Diagnostic]:
     return [d for d in found if not re.match(r"^rules\[\d+\]\.(when|require)\b", d.path)]
 
 
-def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = None) -> PolicySet:
-    """Check and compile every rule of every policy file. Raises InputError with all problems."""
+def compile_sources(
+    sources: Iterable[Source], ladder: stages.Ladder | None = None, overrides: Sequence[Override] = ()
+) -> PolicySet:
+    """Check and compile every rule of every policy file, with the packs' parameter
+    ``overrides`` (in load order: later ones win). Raises InputError with all problems."""
     sources = tuple(sources)
     ladder = ladder or stages.default_ladder()
     stage_ids = ladder.ids
@@ -137,7 +216,8 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
         for index, raw in enumerate(raw_rules):
             if index in broken or not isinstance(raw, dict):
                 continue
-            rule, found = _compile_rule(raw, index, source, stage_ids)
+            mine = [o for o in overrides if o.rule_id == raw.get("id")]
+            rule, found = _compile_rule(raw, index, source, stage_ids, mine)
             problems.extend(found)
             if rule is None:
                 continue
@@ -210,7 +290,7 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
             problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    compiled = compile_sources(sources, ladder)
+    compiled = compile_sources(sources, ladder, [o for p in expansion.packs for o in p.overrides if o.params])
     explicit = bool(stages.stage_files(paths))  # the bundled ladder's requirements bind only the rules loaded
     if not expansion.packs:
         if explicit:
