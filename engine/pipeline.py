@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from engine import __version__
-from engine.assess import maturity, plan, waivers
+from engine.assess import maturity, peer_context, plan, waivers
 from engine.evaluate import derive, findings
 from engine.evaluate.evaluation import Evaluator
 from engine.inputs import inventory
@@ -182,6 +182,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment, org, as_of),
         waivers=waiver_statuses if options.waivers else None,
         baseline=baseline.compare(inputs.known, found, org.organisation_id) if inputs.known else None,
+        peer_context=peer_context.context(rules.peers, org),
     )
 
 
@@ -191,7 +192,8 @@ def _policy_inputs(rules: policies.PolicySet) -> list[model.InputFile]:
     its overrides change severities and disable rules), the rule files and the stage ladder."""
     packs = [model.InputFile(display(Path(p.file).resolve()), "pack", p.sha256) for p in rules.packs]
     rule_files = [model.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
-    return [*packs, *rule_files, model.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
+    peers = [model.InputFile(rules.peers.file, "peers", rules.peers.sha256)] if rules.peers.file else []
+    return [*packs, *rule_files, model.InputFile(rules.ladder.file, "stages", rules.ladder.sha256), *peers]
 
 
 def _extra_inputs(options: CheckOptions) -> list[tuple[str, str]]:

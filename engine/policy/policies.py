@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from engine.inputs import schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
 from engine.inputs.sources import Source, discover, read_all
-from engine.policy import ir, stages
+from engine.policy import ir, peers, stages
 from engine.policy.conditions import CompileError, Context, parse, resolve
 from engine.policy.packs import Disabled, Override, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
 
 #: Files in a pack directory that are not rule files.
-NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
+NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml", "peers.yaml", "peers.yml")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -31,6 +31,7 @@ class PolicySet:
     packs: tuple[Pack, ...] = ()  # the packs loaded, each extended pack before its extender
     origins: tuple[tuple[str, RuleOrigin], ...] = ()  # rule id -> where it came from
     disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
+    peers: peers.Peers = field(default_factory=peers.Peers)  # peer context (peers.yaml), not a pass mark
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -275,7 +276,11 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
     (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
     expansion, problems = expand_packs(paths)
     paths = list(expansion.inputs)
-    rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
+    rule_paths = [
+        p
+        for p in paths
+        if not ((stages.is_stage_file(Path(p)) or Path(p).name in peers.PEER_FILES) and Path(p).is_file())
+    ]
     # a pack may only override what it extends: no rule files of its own is fine (even when its
     # pack.yaml has a problem, which is reported on its own)
     rule_paths = [p for p in rule_paths if not _is_pack(Path(p)) or discover([p], "policy", skip_non_rules)[0]]
@@ -288,6 +293,11 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
             ladder = stages.load(paths)
         except InputError as exc:
             problems.extend(exc.diagnostics)
+    dataset = peers.Peers()
+    try:
+        dataset = peers.load(paths)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
     compiled = compile_sources(sources, ladder, [o for p in expansion.packs for o in p.overrides if o.params])
@@ -295,11 +305,13 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
     if not expansion.packs:
         if explicit:
             _check_requirements(compiled.ladder, compiled.rules, ())
-        return compiled
+        return replace(compiled, peers=dataset)
     rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
     if explicit:
         _check_requirements(compiled.ladder, rules, disabled)
-    return PolicySet(rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled)
+    return PolicySet(
+        rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled, dataset
+    )
 
 
 def _check_requirements(ladder: stages.Ladder, rules: Iterable[ir.CompiledRule], disabled: Iterable[Disabled]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 from engine.assess.maturity import Assessment
+from engine.assess.peer_context import PeerLine
 from engine.assess.plan import NextStep
 from engine.assess.waivers import WaiverStatus
 from engine.evaluate.evaluation import RuleResult
@@ -77,6 +78,7 @@ class Report:
     next_step: NextStep
     waivers: tuple[WaiverStatus, ...] | None = None  # None without --waivers
     baseline: BaselineResult | None = None  # None without --baseline
+    peer_context: tuple[PeerLine, ...] = ()  # peers' survey figures beside the organisation's own
 
 
 def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
@@ -207,6 +209,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "assessment": _assessment(report.assessment),
         "next_step": _plain(report.next_step),
     }
+    data["peer_context"] = [asdict(p) for p in report.peer_context]
     if report.waivers is not None:
         data["waivers"] = [asdict(w) for w in report.waivers]
     if report.baseline is not None:

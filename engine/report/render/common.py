@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from engine.assess.peer_context import YES_NO
 from engine.evaluate.findings import Finding
 from engine.report.model import Report
 from engine.vocabulary import LEVERS
@@ -141,6 +142,21 @@ def after_text(item: Any) -> str:
     if item.incidents:
         parts.append(f"raised by {', '.join(item.incidents)}")
     return "; " + "; ".join(parts) if parts else ""
+
+
+def peer_lines(report: Any) -> list[tuple[str, str, str]]:
+    """The peer context as (measure, the organisation's figure, the peers' figure with its
+    source, sample and year): context beside the organisation's own, never a pass mark."""
+    out = []
+    for p in report.peer_context:
+        if p.own is None:
+            own = p.own_text
+        else:
+            own = f"{('yes' if p.own else 'no') if p.measure in YES_NO else percent(p.own)} ({p.own_text})"
+        where = ", ".join(x for x in (p.sector, p.size) if x)
+        peers = f"{percent(p.peers)}: {p.statement} ({p.source}, {p.year}; {p.sample}{'; ' + where if where else ''})"
+        out.append((p.measure.replace("_", " "), own, peers))
+    return out
 
 
 def department_state(d: Any) -> str:

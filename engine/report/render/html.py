@@ -31,6 +31,7 @@ from engine.report.render.common import (
     heat_map,
     org_wide,
     owner_text,
+    peer_lines,
     percent,
     plural,
     visible,
@@ -257,6 +258,7 @@ def context(report: Report) -> dict[str, Any]:
         "ladder": _ladder(report),
         "levers": _levers(report),
         "radar": _radar(report),
+        "peers": peer_lines(report),
         "heat": _heat(report),
         "departments": [
             {"id": d.id, "name": visible(d.name), "state": department_state(d), "status": d.status}

@@ -21,6 +21,7 @@ from engine.report.render.common import (
     gate_text,
     one_line,
     owner_text,
+    peer_lines,
     percent,
     plural,
     waiver,
@@ -109,6 +110,16 @@ def _levers(report: Report) -> list[str]:
             f"| {lv.lever} | {lv.rules} | {lv.checks} | {lv.failed} | {percent(lv.weighted_pass_ratio)} | {stage} |"
         )
     lines += ["", ("**Imbalance:** " if a.imbalance.flagged else "Balance: ") + md(a.imbalance.message)]
+    return lines
+
+
+def _peers(report: Report) -> list[str]:
+    rows = peer_lines(report)
+    if not rows:
+        return []
+    lines = ["## Peer context", "", "Survey figures beside yours: context, not a pass mark.", ""]
+    lines += ["| measure | yours | peers |", "|---|---|---|"]
+    lines += [f"| {md(m)} | {md(o)} | {md(p)} |" for m, o, p in rows]
     return lines
 
 
@@ -210,6 +221,7 @@ def render(report: Report) -> str:
         _header(report),
         _ladder(report),
         _levers(report),
+        _peers(report),
         _departments(report),
         _next(report),
         _findings(report),
