@@ -147,6 +147,7 @@ def main() -> None:
     """
 
 
+QUESTIONNAIRE = click.option("--questionnaire", type=NonEmptyPath(dir_okay=False), help="Staff answers per department.")
 WAIVERS = click.option(
     "--waivers",
     "waivers_file",
@@ -202,6 +203,7 @@ POLICIES = click.option(
     "by `smgov portfolio`).",
 )
 @WAIVERS
+@QUESTIONNAIRE
 @click.option(
     "--baseline",
     "baseline_file",
@@ -226,6 +228,7 @@ def check(
     engine: str,
     parallel: bool,
     waivers_file: str | None,
+    questionnaire: str | None,
     baseline_file: str | None,
     write_baseline: str | None,
 ) -> None:
@@ -250,6 +253,7 @@ def check(
         as_of=as_of.date() if as_of else None,
         engine=engine,
         waivers=waivers_file,
+        questionnaire=questionnaire,
         baseline=baseline_file,
     )
     del parallel  # accepted, no effect (see --help)
@@ -283,18 +287,12 @@ def _note_waivers(report: Any) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(PLAN_RENDERERS)),
-    default="text",
-    show_default=True,
-    help="text for a terminal; markdown or html for a board; csv for a tracker; json: schemas/plan.schema.json.",
-)
+@click.option("--format", "fmt", type=click.Choice(sorted(PLAN_RENDERERS)), default="text", show_default=True)
 @click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the plan to this file (atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
 @WAIVERS
+@QUESTIONNAIRE
 @guarded
 def plan(
     paths: tuple[str, ...],
@@ -304,6 +302,7 @@ def plan(
     as_of: dt.datetime | None,
     engine: str,
     waivers_file: str | None,
+    questionnaire: str | None,
 ) -> None:
     """Assess the stage reached and show the road to the target stage, stage by stage.
 
@@ -312,9 +311,8 @@ def plan(
     effort, what to do and what to record. Exit 0 at or above the target, 1 below it.
 
     \b
-    Examples:
-      smgov plan examples/telecom --as-of 2026-10-01
-      smgov plan examples/telecom --as-of 2026-10-01 --format csv -o plan.csv
+    Example:
+      smgov plan examples/telecom --as-of 2026-10-01 --format markdown -o plan.md
     """
     refuse_overwriting([output_write(output)], _check_inputs(paths, policy_dirs, waivers_file))
     options = pipeline.CheckOptions(
@@ -323,6 +321,7 @@ def plan(
         as_of=as_of.date() if as_of else None,
         engine=engine,
         waivers=waivers_file,
+        questionnaire=questionnaire,
     )
     report = pipeline.run_check(options)
     refuse_overwriting([output_write(output)], _read_by(report))

@@ -12,6 +12,7 @@ from engine.assess.plan import NextStep
 from engine.assess.waivers import WaiverStatus
 from engine.evaluate.evaluation import RuleResult
 from engine.evaluate.findings import Finding
+from engine.inputs.questionnaire import Comparison
 from engine.policy.ir import CompiledRule
 from engine.policy.stages import Ladder
 from engine.report.baseline import BaselineResult
@@ -79,6 +80,7 @@ class Report:
     waivers: tuple[WaiverStatus, ...] | None = None  # None without --waivers
     baseline: BaselineResult | None = None  # None without --baseline
     peer_context: tuple[PeerLine, ...] = ()  # peers' survey figures beside the organisation's own
+    questionnaire: tuple[Comparison, ...] | None = None  # staff answers beside the inventory; None without
 
 
 def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
@@ -210,6 +212,8 @@ def to_data(report: Report) -> dict[str, Any]:
         "next_step": _plain(report.next_step),
     }
     data["peer_context"] = [asdict(p) for p in report.peer_context]
+    if report.questionnaire is not None:
+        data["questionnaire"] = [asdict(c) for c in report.questionnaire]
     if report.waivers is not None:
         data["waivers"] = [asdict(w) for w in report.waivers]
     if report.baseline is not None:

@@ -159,6 +159,21 @@ def peer_lines(report: Any) -> list[tuple[str, str, str]]:
     return out
 
 
+def questionnaire_lines(report: Any) -> list[tuple[str, str, str, str, str]]:
+    """The staff questionnaire beside the inventory: (department, statement, staff, inventory,
+    "dissonance" or "")."""
+    return [
+        (
+            c.department,
+            c.measure.replace("_", " "),
+            f"{percent(c.staff)} of {c.respondents}",
+            percent(c.inventory) if c.inventory is not None else "not recorded",
+            "dissonance" if c.dissonance else "",
+        )
+        for c in report.questionnaire or ()
+    ]
+
+
 def department_state(d: Any) -> str:
     if d.status == "not_using_social_media":
         return "not using social media"

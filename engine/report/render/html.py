@@ -34,6 +34,7 @@ from engine.report.render.common import (
     peer_lines,
     percent,
     plural,
+    questionnaire_lines,
     visible,
     waiver,
     waiver_reason,
@@ -259,6 +260,7 @@ def context(report: Report) -> dict[str, Any]:
         "levers": _levers(report),
         "radar": _radar(report),
         "peers": peer_lines(report),
+        "staff": questionnaire_lines(report) if report.questionnaire is not None else None,
         "heat": _heat(report),
         "departments": [
             {"id": d.id, "name": visible(d.name), "state": department_state(d), "status": d.status}

@@ -24,6 +24,7 @@ from engine.report.render.common import (
     peer_lines,
     percent,
     plural,
+    questionnaire_lines,
     waiver,
     waiver_reason,
 )
@@ -110,6 +111,18 @@ def _levers(report: Report) -> list[str]:
             f"| {lv.lever} | {lv.rules} | {lv.checks} | {lv.failed} | {percent(lv.weighted_pass_ratio)} | {stage} |"
         )
     lines += ["", ("**Imbalance:** " if a.imbalance.flagged else "Balance: ") + md(a.imbalance.message)]
+    return lines
+
+
+def _staff(report: Report) -> list[str]:
+    if report.questionnaire is None:
+        return []
+    lines = ["## Staff questionnaire", "", "Share of respondents agreeing, beside the inventory's view.", ""]
+    lines += ["| department | statement | staff | inventory | |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {code(d)} | {m} | {s} | {o} | {'**' + f + '**' if f else ''} |"
+        for d, m, s, o, f in questionnaire_lines(report)
+    ]
     return lines
 
 
@@ -221,6 +234,7 @@ def render(report: Report) -> str:
         _header(report),
         _ladder(report),
         _levers(report),
+        _staff(report),
         _peers(report),
         _departments(report),
         _next(report),

@@ -9,7 +9,16 @@ from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep, Step
 from engine.evaluate.findings import show
 from engine.report.model import Report
-from engine.report.render.common import REASONS, after_text, gate_text, owner_text, peer_lines, percent, visible
+from engine.report.render.common import (
+    REASONS,
+    after_text,
+    gate_text,
+    owner_text,
+    peer_lines,
+    percent,
+    questionnaire_lines,
+    visible,
+)
 from engine.vocabulary import SEVERITIES
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -67,6 +76,16 @@ def _levers(a: Assessment) -> list[str]:
         )
     lines.append(("Imbalance: " if a.imbalance.flagged else "Balance: ") + a.imbalance.message)
     return lines
+
+
+def _staff(report: Report) -> list[str]:
+    rows = questionnaire_lines(report)
+    if report.questionnaire is None:
+        return []
+    lines = ["Staff questionnaire (share of respondents agreeing, beside the inventory's view)"]
+    for department, measure, staff, own, flag in rows:
+        lines.append(f"  {department} {measure}: staff {staff}; inventory {own}" + (f"  <- {flag}" if flag else ""))
+    return ["", *lines]
 
 
 def _peers(report: Report) -> list[str]:
@@ -176,7 +195,18 @@ def _findings(report: Report, color: bool) -> list[str]:
 
 def _assessment(report: Report, color: bool, whole_road: bool) -> list[str]:
     a = report.assessment
-    lines = [_header(report), "", _standing(a), a.target.message, "", *_ladder(a), "", *_levers(a), *_peers(report)]
+    lines = [
+        _header(report),
+        "",
+        _standing(a),
+        a.target.message,
+        "",
+        *_ladder(a),
+        "",
+        *_levers(a),
+        *_staff(report),
+        *_peers(report),
+    ]
     departments = _departments(a)
     if departments:
         lines += ["", *departments]
