@@ -141,6 +141,8 @@ def test_adding_clean_subjects_moves_no_gate(tmp_path: Path, example: str, added
     for i in range(added):
         extra = copy.deepcopy(template)
         extra["id"] = f"{clean}-copy-{i}"
+        extra["handle"] = f"copy{i}{template.get('handle', '')}"  # a distinct account, not a duplicate
+        extra.pop("url", None)
         grown["accounts"].append(extra)
     after = check(tmp_path, grown, name="after.yaml")
     assert len(after.findings) == len(before.findings)

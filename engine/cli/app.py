@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from engine import __version__, pipeline
+from engine.cli import frameworks
 from engine.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -30,12 +31,14 @@ from engine.cli.common import (
 )
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
+from engine.cli.schema import schema
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
+from engine.policy.packs import params_text
 from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
-from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS
+from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS, roadmap
 from engine.report.render import text as text_renderer
 from engine.vocabulary import SEVERITIES, at_or_above
 
@@ -306,30 +309,20 @@ def plan(
 ) -> None:
     """Assess the stage reached and show the road to the target stage, stage by stage.
 
-    For each stage up to organisation.target_stage (default: the top stage), the whole rules
-    to fix in order (defining first, then severity and risk, dependencies first), with owner,
-    effort, what to do and what to record. Exit 0 at or above the target, 1 below it.
+    For each stage up to the target, the whole rules to fix in order, with owner, effort, what
+    to do and what to record (docs/maturity.md). Exit 0 at or above the target, 1 below it.
 
     \b
     Example:
       smgov plan examples/telecom --as-of 2026-10-01 --format markdown -o plan.md
     """
     refuse_overwriting([output_write(output)], _check_inputs(paths, policy_dirs, waivers_file))
-    options = pipeline.CheckOptions(
-        inventory=paths,
-        policies=policy_dirs,
-        as_of=as_of.date() if as_of else None,
-        engine=engine,
-        waivers=waivers_file,
-        questionnaire=questionnaire,
-    )
+    day = as_of.date() if as_of else None
+    options = pipeline.CheckOptions(paths, policy_dirs, day, engine, waivers_file, questionnaire=questionnaire)
     report = pipeline.run_check(options)
     refuse_overwriting([output_write(output)], _read_by(report))
     _note_waivers(report)
-    rendered = (
-        text_renderer.render_plan(report, color=_colour(output)) if fmt == "text" else PLAN_RENDERERS[fmt](report)
-    )
-    _emit(rendered, output)
+    _emit(roadmap.render(fmt, report, _colour(output)), output)
     sys.exit(EXIT_FINDINGS if report.next_step.status == "below_target" else EXIT_OK)
 
 
@@ -363,9 +356,10 @@ def validate(paths: tuple[str, ...]) -> None:
         from engine.inputs import inventory
 
         sources, unread = pipeline.read_inventory(inventory_paths, read)
-        found = unread or inventory.check(sources)
+        declared = loaded.declared if ladder is not None else ()
+        found = unread or inventory.check(sources, declared)
         problems.extend(found)
-        org = inventory.assemble(sources) if ladder is not None and not unread else None
+        org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
         stage = org.organisation.get("target_stage") if org and isinstance(org.organisation, dict) else None
         unjudged = isinstance(stage, str) and not any(d.path == "organisation.target_stage" for d in found)
         if org is not None and ladder is not None and unjudged:  # a malformed one is reported already
@@ -384,8 +378,9 @@ def validate(paths: tuple[str, ...]) -> None:
 @main.command("rules")
 @POLICIES
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@frameworks.options
 @guarded
-def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
+def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **check: Any) -> None:
     """List the loaded rules with lever, stage, severity, scope, origin and parameters in force:
     the pack each rule comes from and what a pack extending it changed (severity, parameters),
     then the rules a pack disabled, with the reason.
@@ -393,7 +388,10 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     \b
     Example:
       smgov rules --policies policies/baseline
+      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/packs/bank
     """
+    if framework:  # one framework's requirements, and with --inventory whether each passed
+        return frameworks.show(policy_dirs, framework, check["framework_inventory"], check["framework_as_of"], fmt)
     loaded = policies.load(list(policy_dirs) or pipeline.default_policies())
     origins = dict(loaded.origins)
     if fmt == "json":
@@ -432,10 +430,8 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     for r in loaded.rules:
         origin = origins.get(r.id)
         pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
-        params = f" [{', '.join(f'{k}={v}' for k, v in r.params)}]" if r.params else ""
-        lines.append(
-            f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}{params}"
-        )
+        line = f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}"
+        lines.append(line + params_text(r))
     changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
     lines += [f"* {rule_id}: from {describe_origin(origin)}" for rule_id, origin in changed]
     lines += [f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}" for d in loaded.disabled]
@@ -448,3 +444,4 @@ main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
+main.add_command(schema)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.inputs import schemas
+from engine.inputs import fields, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
 from engine.inputs.sources import Source, discover, read_all
 from engine.policy import ir, peers, stages
@@ -31,6 +31,8 @@ class PolicySet:
     packs: tuple[Pack, ...] = ()  # the packs loaded, each extended pack before its extender
     origins: tuple[tuple[str, RuleOrigin], ...] = ()  # rule id -> where it came from
     disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
+    declared: tuple[fields.Declared, ...] = ()  # fields the packs (or the inventory) declare
+    schema: str = "inventory"  # the inventory schema the rules were typed by (with ``declared``)
     peers: peers.Peers = field(default_factory=peers.Peers)  # peer context (peers.yaml), not a pass mark
 
     @property
@@ -128,6 +130,7 @@ def _compile_rule(
     index: int,
     source: Source,
     stage_ids: tuple[str, ...],
+    schema: str = "inventory",
     overrides: Sequence[Override] = (),
 ) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
@@ -143,7 +146,7 @@ def _compile_rule(
     scope = raw["scope"]
     if raw["stage"] not in stage_ids:
         report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stage_ids)})", ("stage",))
-    ctx = Context(scope)
+    ctx = Context(scope, schema=schema)
     nodes: dict[str, ir.Node | None] = {"when": None}
     for key in ("when", "require"):
         if key in raw:
@@ -180,6 +183,7 @@ def _compile_rule(
         tags=tuple(raw.get("tags", ())),
         file=source.path,
         line=line,
+        frameworks=tuple(raw.get("frameworks", ())),
         after=tuple(raw.get("after", ())),
         params=tuple(values.items()),
         param_defaults=tuple(declared.items()),
@@ -194,14 +198,19 @@ def _schema_problems(source: Source) -> list[Diagnostic]:
 
 
 def compile_sources(
-    sources: Iterable[Source], ladder: stages.Ladder | None = None, overrides: Sequence[Override] = ()
+    sources: Iterable[Source],
+    ladder: stages.Ladder | None = None,
+    declared: Iterable[fields.Declared] = (),
+    overrides: Sequence[Override] = (),
 ) -> PolicySet:
-    """Check and compile every rule of every policy file, with the packs' parameter
-    ``overrides`` (in load order: later ones win). Raises InputError with all problems."""
+    """Check and compile every rule of every policy file, with the ``declared`` fields in force
+    and the packs' parameter ``overrides`` (in load order: later ones win). Raises InputError
+    with all problems."""
     sources = tuple(sources)
+    merged, problems = fields.merge(declared)
+    schema = fields.schema_name(merged)
     ladder = ladder or stages.default_ladder()
     stage_ids = ladder.ids
-    problems: list[Diagnostic] = []
     rules: list[ir.CompiledRule] = []
     first_seen: dict[str, ir.CompiledRule] = {}
     for source in sources:
@@ -218,7 +227,7 @@ def compile_sources(
             if index in broken or not isinstance(raw, dict):
                 continue
             mine = [o for o in overrides if o.rule_id == raw.get("id")]
-            rule, found = _compile_rule(raw, index, source, stage_ids, mine)
+            rule, found = _compile_rule(raw, index, source, stage_ids, schema, mine)
             problems.extend(found)
             if rule is None:
                 continue
@@ -243,7 +252,7 @@ def compile_sources(
         problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
     if problems:
         raise InputError(problems)
-    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
+    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder, declared=merged, schema=schema)
 
 
 def _after_itself(rules: list[ir.CompiledRule], sources: tuple[Source, ...]) -> list[Diagnostic]:
@@ -271,9 +280,12 @@ def _is_pack(path: Path) -> bool:
     return path.is_dir() and pack_file(path) is not None
 
 
-def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
+def load(
+    paths: Iterable[str | Path], ladder: stages.Ladder | None = None, declared: Iterable[fields.Declared] = ()
+) -> PolicySet:
     """Find, read and compile policy files and directories, and the stage ladder they define
-    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
+    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given.
+    The fields the packs declare are in force, and ``declared`` (an inventory's) too."""
     expansion, problems = expand_packs(paths)
     paths = list(expansion.inputs)
     rule_paths = [
@@ -300,7 +312,9 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
         problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    compiled = compile_sources(sources, ladder, [o for p in expansion.packs for o in p.overrides if o.params])
+    in_force = [*(d for pack in expansion.packs for d in pack.fields), *declared]
+    param_overrides = [o for p in expansion.packs for o in p.overrides if o.params]
+    compiled = compile_sources(sources, ladder, in_force, param_overrides)
     explicit = bool(stages.stage_files(paths))  # the bundled ladder's requirements bind only the rules loaded
     if not expansion.packs:
         if explicit:
@@ -310,7 +324,15 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
     if explicit:
         _check_requirements(compiled.ladder, rules, disabled)
     return PolicySet(
-        rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled, dataset
+        rules,
+        compiled.sources,
+        compiled.ladder,
+        expansion.packs,
+        tuple(origins.items()),
+        disabled,
+        compiled.declared,
+        compiled.schema,
+        dataset,
     )
 
 

@@ -192,6 +192,11 @@ def render_csv(report: Report) -> str:
     return out.getvalue()
 
 
+def render(fmt: str, report: Report, color: bool = False) -> str:
+    """The plan in ``fmt``; colour only for the terminal text."""
+    return text.render_plan(report, color=color) if fmt == "text" else PLAN_RENDERERS[fmt](report)
+
+
 #: The plan's formats, each a pure function of the report.
 PLAN_RENDERERS: dict[str, Callable[[Report], str]] = {
     "text": render_text,
@@ -201,4 +206,4 @@ PLAN_RENDERERS: dict[str, Callable[[Report], str]] = {
     "csv": render_csv,
 }
 
-__all__ = ["PLAN_RENDERERS", "after_text", "to_data"]
+__all__ = ["PLAN_RENDERERS", "after_text", "render", "to_data"]
