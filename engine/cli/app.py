@@ -356,7 +356,7 @@ def validate(paths: tuple[str, ...]) -> None:
         from engine.inputs import inventory
 
         sources, unread = pipeline.read_inventory(inventory_paths, read)
-        declared = loaded.declared if ladder is not None else ()
+        declared = loaded.declared if policy_paths and ladder is not None else ()
         found = unread or inventory.check(sources, declared)
         problems.extend(found)
         org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
