@@ -69,16 +69,25 @@ class Importer:
         self.report.sources.append(SourceSummary(table.path, kind, len(table.rows), table.sha256, unmapped))
         key = getters.pop("\0key", None)
         fills = [
-            (fill, getters[fill.name], {} if _memoised(fill) else None, not (fill.html or fill.pattern), _text(fill))
+            (
+                fill,
+                fill.name,
+                getters[fill.name],
+                {} if _memoised(fill) else None,
+                not (fill.html or fill.pattern),
+                _text(fill),
+                fill.has_constant,
+                fill.default,
+            )
             for fill in self.mapping.fills
             if getters[fill.name] or fill.has_constant or fill.default is not None
         ]
         for number, row in zip(table.numbers, table.rows, strict=True):
             notes: list[tuple[str, str, str, str]] = []  # (column, kind, code, message)
             values: dict[str, Any] = {}
-            for fill, pairs, memo, plain, text in fills:
+            for fill, field_name, pairs, memo, plain, text, constant, default in fills:
                 value, column = None, ""
-                if fill.has_constant:
+                if constant:
                     value = fill.constant
                 else:
                     for name, get in pairs:
@@ -87,10 +96,14 @@ class Importer:
                         if value is not None:
                             column = name
                             break
-                if value is not None and text and value.__class__ is str:
+                if value is None:
+                    if default is None:
+                        continue
+                    value = default
+                elif text and value.__class__ is str:
                     pass  # free text: the cell's text is the value
-                elif value is not None:
-                    if memo is None or not isinstance(value, str):
+                else:
+                    if memo is None or value.__class__ is not str:
                         value, found = typed(fill, value)
                     else:  # dates, yes/no, enums: few distinct values, each read once
                         known = memo.get(value)
@@ -99,10 +112,9 @@ class Importer:
                         value, found = known
                     if found:
                         notes += [(column, *note) for note in found]
-                elif fill.default is not None:
-                    value = fill.default
-                if value is not None:
-                    values[fill.name] = value
+                    if value is None:
+                        continue
+                values[field_name] = value
             key_value = key[0](row) if key else None
             self._row(table.path, number, values, key_value, notes)
 
