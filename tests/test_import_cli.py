@@ -284,3 +284,48 @@ def test_a_mapping_with_key_ids_department_ids_and_every_kind_of_fill(tmp_path: 
     ]
     codes = [(i.row, i.code) for i in first.report.issues]
     assert (3, "number-unreadable") in codes and (2, "platform-spelling") in codes
+
+
+def test_a_mapped_value_the_inventory_refuses_is_reported_at_its_row(tmp_path: Path) -> None:
+    mapping = write(
+        tmp_path / "map.yaml",
+        {"version": 1, "accounts": {"platform": {"column": "P"}, "status": {"column": "S", "values": {"on": "bogus"}}}},
+    )
+    source = tmp_path / "a.csv"
+    source.write_text("P,S\nx,on\nfacebook,\n", encoding="utf-8")
+    result = cli("import", str(source), "-m", str(mapping), "-o", str(tmp_path / "out.json"))
+    assert result.exit_code == 2 and not (tmp_path / "out.json").exists()
+    assert f"{source}:2:0: S: the imported inventory would be invalid: 'bogus' is not one of" in result.stderr
+    assert ":3:" not in result.stderr  # the row without a status is fine
+
+
+@pytest.mark.parametrize(
+    ("mapping", "source", "message"),
+    [
+        ("- not a mapping\n", "P\nx\n", "map.yaml:1:1:"),
+        ("version: 1\naccounts: {}\n", "P\nx\n", "map.yaml"),
+        (
+            "version: 1\naccounts:\n  platform: {column: P, pattern: '('}\n",
+            "P\nx\n",
+            "pattern is not a regular expression",
+        ),
+        (
+            "version: 1\nsource: {records: data}\naccounts:\n  platform: {column: P}\n",
+            None,
+            "is not an object or an array",
+        ),
+    ],
+)
+def test_bad_mappings_and_sources_exit_2_without_a_traceback(
+    tmp_path: Path, mapping: str, source: str | None, message: str
+) -> None:
+    (tmp_path / "map.yaml").write_text(mapping, encoding="utf-8")
+    if source is None:
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps({"data": ["just a string"]}), encoding="utf-8")
+    else:
+        path = tmp_path / "a.csv"
+        path.write_text(source, encoding="utf-8")
+    result = cli("import", str(path), "-m", str(tmp_path / "map.yaml"))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output

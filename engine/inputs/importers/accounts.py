@@ -44,6 +44,7 @@ class _State:
     identities: dict[tuple[str, str], str] = field(default_factory=dict)  # identity -> "file:row"
     ids: dict[str, str] = field(default_factory=dict)  # id -> identity it was made for
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)  # each account's file and row
     platforms: dict[str, tuple[Platform | None, str | None]] = field(default_factory=dict)
     absent: set[str] = field(default_factory=set)  # optional fields some source has no column for
 
@@ -207,6 +208,7 @@ class Importer:
         for column, kind, code, message in notes:
             issue(Issue(path, number, column, kind, code, message))
         self.state.accounts.append({name: values[name] for name in self._order if name in values})
+        self.state.origins.append((path, number))
 
     def _platform(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> bool:
         column = self._column("platform")
