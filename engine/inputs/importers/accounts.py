@@ -170,8 +170,7 @@ class Importer:
                 )
                 values["url"] = url_read.canonical
         if not self._platform(values, url_read, notes):
-            for column, kind, code, message in notes:
-                issue(Issue(path, number, column, kind, code, message))
+            self.report.issues += [Issue(path, number, *note) for note in notes]
             issue(
                 Issue(
                     path,
@@ -188,8 +187,7 @@ class Importer:
         where = f"{path}:{number}"
         first = self.state.identities.get(identity) if identity else None
         if first is not None:
-            for column, kind, code, message in notes:
-                issue(Issue(path, number, column, kind, code, message))
+            self.report.issues += [Issue(path, number, *note) for note in notes]
             what = "platform and handle" if identity[0] != "url" else "URL"
             issue(
                 Issue(
@@ -205,8 +203,7 @@ class Importer:
         if "department" in values:
             values["department"] = self._department(str(values["department"]), path, number, notes)
         values["id"] = self._id(values, key, identity, path, number, notes)
-        for column, kind, code, message in notes:
-            issue(Issue(path, number, column, kind, code, message))
+        self.report.issues += [Issue(path, number, *note) for note in notes]
         self.state.accounts.append({name: values[name] for name in self._order if name in values})
         self.state.origins.append((path, number))
 
