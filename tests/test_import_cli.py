@@ -4,6 +4,7 @@ input with positions, exit codes, and outputs written atomically and never over 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -329,3 +330,15 @@ def test_bad_mappings_and_sources_exit_2_without_a_traceback(
     result = cli("import", str(path), "-m", str(tmp_path / "map.yaml"))
     assert result.exit_code == 2, result.output
     assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_sources_keep_the_file_size_bound_of_every_input(tmp_path: Path) -> None:
+    source = tmp_path / "big.csv"
+    source.write_text("Platform,Handle\n" + "x,acme\n" * 1000, encoding="utf-8")
+    refused = cli("--max-file-size", "4K", "import", str(source), "-m", "generic-accounts")
+    assert refused.exit_code == 2 and "more than the limit of 4 KiB" in refused.stderr
+    assert cli("--max-file-size", "8K", "import", str(source), "-m", "generic-accounts").exit_code == 0
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = cli("import", str(fifo), "-m", "generic-accounts")
+    assert result.exit_code == 2 and "not a regular file" in result.stderr

@@ -4,7 +4,6 @@ checked against the inventory schema like any inventory, and rendered as JSON or
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +62,6 @@ def run(
             continue
         try:
             table = readers.read(path, encoding or chosen.encoding, chosen.sheet, chosen.records)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            table = readers.Table(table.path, table.columns, table.rows, table.numbers, table.records, digest)
             importer.add(table, readers.kind_of(path))
         except InputError as exc:
             problems.extend(exc.diagnostics)
