@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from engine.inputs.diagnostics import Diagnostic, InputError, shown
+from engine.inputs.sources import load
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -62,13 +64,17 @@ def read(path: Path, encoding: str | None = None, sheet: str | int | None = None
                 )
             ]
         )
+    loaded = load(path)  # the same bounds as every input: a regular file, at most --max-file-size
+    if isinstance(loaded, Diagnostic):
+        raise InputError([loaded])
+    raw = loaded.raw
     if kind == "spreadsheet":
-        return read_spreadsheet(path, sheet)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")]) from None
-    return read_csv_bytes(name, raw, encoding) if kind == "csv" else read_json_bytes(name, raw, records, encoding)
+        table = read_spreadsheet(path, sheet, raw)
+    elif kind == "csv":
+        table = read_csv_bytes(name, raw, encoding)
+    else:
+        table = read_json_bytes(name, raw, records, encoding)
+    return replace(table, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _decode(name: str, raw: bytes, encoding: str | None) -> str:
@@ -146,8 +152,9 @@ def _text(cell: Any) -> str:
     return "" if cell is None else str(cell)
 
 
-def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
-    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook."""
+def read_spreadsheet(path: Path, sheet: str | int | None = None, raw: bytes | None = None) -> Table:
+    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook (``raw``: its
+    bytes, already read)."""
     name = str(path)
     try:
         from python_calamine import CalamineWorkbook
@@ -162,7 +169,7 @@ def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
             ]
         ) from None
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_path(str(path)) if raw is None else CalamineWorkbook.from_filelike(io.BytesIO(raw))
         names = list(book.sheet_names)
         if isinstance(sheet, str) and sheet not in names:
             raise InputError([Diagnostic(name, message=f"no sheet {shown(sheet)}; the sheets are {', '.join(names)}")])
