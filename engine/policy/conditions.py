@@ -12,86 +12,13 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 from engine.inputs.catalogue import Field as Spec
-from engine.inputs.catalogue import fields_of
 from engine.policy import ir
-from engine.vocabulary import COLLECTION_OF, KIND_OF
+from engine.policy.paths import CompileError, Context, PathT, _hint, resolve
 
-PathT = tuple[str | int, ...]
-_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-class CompileError(Exception):
-    """A problem in one condition; ``where`` is the path inside the rule (``require.all[1]``)."""
-
-    def __init__(self, message: str, where: PathT) -> None:
-        super().__init__(message)
-        self.message, self.where = message, where
-
-
-@dataclass(frozen=True)
-class Context:
-    """What plain paths mean here: the subject's fields, or the current list item's."""
-
-    subject: str  # the rule's scope
-    item: Mapping[str, Spec] | Spec | None = None  # fields of an object item, or a scalar item
-    item_label: str = ""
-    schema: str = "inventory"  # the inventory schema fields are typed by (with declared fields)
-
-    def fields(self, kind: str) -> dict[str, Spec]:
-        return fields_of(kind, self.schema)
-
-
-def _hint(word: str, choices: list[str]) -> str:
-    match = get_close_matches(word, choices, n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
-
-
-def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
-    """A path string -> the IR field it reads and the catalogue entry that types it."""
-    if not isinstance(path, str) or not path:
-        raise CompileError(f"a path must be a non-empty string, got {path!r}", where)
-    if path == "$item":
-        if not isinstance(ctx.item, Spec):
-            raise CompileError("'$item' is only meaningful inside a list operator over plain values", where)
-        return ir.Field("item", ()), ctx.item
-    head, _, rest = path.partition(".")
-    roots = {
-        "$subject": ("subject", ctx.fields(ctx.subject)),
-        "$organisation": (
-            "organisation",
-            {k: v for k, v in ctx.fields("organisation").items() if not k.startswith("governance")},
-        ),
-        "$governance": ("governance", ctx.fields("governance")),
-    }
-    if head in roots:
-        root, fields = roots[head]
-        if not rest:
-            raise CompileError(f"'{head}' must be followed by a field, e.g. '{head}.name'", where)
-        name = rest
-    elif head.startswith("$"):
-        raise CompileError(f"unknown root {head!r} (use $item, $subject, $organisation or $governance)", where)
-    elif isinstance(ctx.item, Spec):
-        raise CompileError(
-            f"the items of {ctx.item_label} are plain values: use '$item' (or '$subject.{path}' for the subject)", where
-        )
-    elif ctx.item is not None:
-        root, fields, name = "item", ctx.item, path
-    else:
-        root, fields, name = "subject", ctx.fields(ctx.subject), path
-    parts = name.split(".")
-    if not all(_NAME.match(p) for p in parts):
-        raise CompileError(f"{path!r} is not a valid path (lower-case names joined by dots)", where)
-    spec = fields.get(name)
-    if spec is None:
-        owner = ctx.item_label if root == "item" else (ctx.subject if root == "subject" else root)
-        raise CompileError(f"unknown field {name!r} for {owner}{_hint(name, sorted(fields))}", where)
-    return ir.Field(root, tuple(parts)), spec
-
+__all__ = ["FIELD_OPERATORS", "LOGICAL", "CompileError", "Context", "PathT", "comparisons", "parse", "resolve"]
 
 # -- literals and types -------------------------------------------------------------------
 
@@ -428,115 +355,6 @@ FIELD_OPERATORS: dict[str, Op] = {
 LOGICAL = ("all", "any", "not", "related")
 
 
-def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
-    if not isinstance(spec, Mapping):
-        raise CompileError("related takes a mapping: {collection, on, where, count}", where)
-    keys = ["collection", "on", "where", "count", "normalise", "others"]
-    unknown = [k for k in spec if k not in keys]
-    if unknown:
-        raise CompileError(f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), keys)}", where)
-    collection = spec.get("collection")
-    if collection not in KIND_OF:
-        raise CompileError(
-            f"unknown collection {collection!r}{_hint(str(collection), sorted(KIND_OF))}", (*where, "collection")
-        )
-    theirs = ctx.fields(KIND_OF[collection])
-    links: list[tuple[tuple[str, ...], ir.Field]] = []
-    on = spec.get("on", {})
-    if not isinstance(on, Mapping):
-        raise CompileError("'on' maps their field to ours, e.g. {department: id}", (*where, "on"))
-    for their_path, our_path in on.items():
-        their = theirs.get(their_path)
-        if their is None:
-            raise CompileError(
-                f"unknown field {their_path!r} for {collection}{_hint(str(their_path), sorted(theirs))}", (*where, "on")
-            )
-        if their.type in ("object", "any") or (their.type == "array" and their.item_type in ("object", "")):
-            raise CompileError(f"{collection}.{their_path} cannot link items (type {their.type})", (*where, "on"))
-        ours, our_spec = resolve(our_path, ctx, (*where, "on", their_path))
-        their_kind = their.item_type if their.type == "array" else their.type
-        if our_spec.type in ("array", "object", "any") or our_spec.type != their_kind:
-            raise CompileError(
-                f"{collection}.{their_path} ({their_kind}) cannot link to {our_path} ({our_spec.type})", (*where, "on")
-            )
-        links.append((tuple(str(their_path).split(".")), ours))
-    folds = _normalise(spec.get("normalise"), on, theirs, ctx, (*where, "normalise"))
-    others = spec.get("others", False)
-    if not isinstance(others, bool):
-        raise CompileError("others takes true or false", (*where, "others"))
-    if others and COLLECTION_OF.get(ctx.subject) != collection:
-        raise CompileError(
-            f"others: true leaves the subject out of its own collection; a {ctx.subject} is not one of {collection}",
-            (*where, "others"),
-        )
-    cond = None
-    if "where" in spec:
-        cond = parse(spec["where"], Context(ctx.subject, theirs, collection, ctx.schema), (*where, "where"))
-    joins, cond = _index_joins(cond)
-    normalise = (*folds, *("" for _ in joins)) if any(folds) else ()
-    node = ir.Related(collection, (*links, *joins), cond, normalise, others)
-    return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
-
-
-def _normalise(
-    spec: Any, on: Mapping[str, Any], theirs: Mapping[str, Spec], ctx: Context, where: PathT
-) -> tuple[str, ...]:
-    """``normalise: {their field: casefold | handle | url}`` -> one name per link of ``on``
-    ("" for an exact comparison); only text fields can be normalised."""
-    if spec is None:
-        return tuple("" for _ in on)
-    if not isinstance(spec, Mapping):
-        raise CompileError("'normalise' maps a field of 'on' to casefold, handle or url", where)
-    for their_path, name in spec.items():
-        if their_path not in on:
-            raise CompileError(
-                f"normalise: {their_path!r} is not a field of 'on'{_hint(str(their_path), list(on))}", where
-            )
-        if name not in ir.NORMALISERS:
-            choices = ", ".join(ir.NORMALISERS)
-            raise CompileError(
-                f"normalise: unknown {name!r}{_hint(str(name), list(ir.NORMALISERS))} ({choices})", where
-            )
-        their = theirs[their_path]
-        kind = their.item_type if their.type == "array" else their.type
-        ours = resolve(on[their_path], ctx, where)[1]
-        if kind != "string" or ours.type != "string":
-            raise CompileError(f"normalise: {their_path!r} links {kind} to {ours.type}; only text is normalised", where)
-    return tuple(str(spec.get(their_path, "")) for their_path in on)
-
-
-def _index_joins(
-    cond: ir.Node | None,
-) -> tuple[tuple[tuple[tuple[str, ...], ir.Field], ...], ir.Node | None]:
-    """Move ``where`` equalities between an item field and a subject field into ``on``.
-
-    ``{field: person, equals: {ref: $subject.owner}}`` means exactly what ``on: {person:
-    owner}`` means (both false when either side is missing; equality is on scalars of one
-    type), but ``on`` is answered from a dict index while ``where`` would compare every item
-    with every subject: an author need not know the difference.
-    """
-    if cond is None:
-        return (), None
-    tests = list(cond.items) if isinstance(cond, ir.AllOf) else [cond]
-    joins: list[tuple[tuple[str, ...], ir.Field]] = []
-    rest: list[ir.Node] = []
-    for test in tests:
-        if (
-            isinstance(test, ir.Test)
-            and test.op == "equals"
-            and isinstance(test.left, ir.Field)
-            and test.left.root == "item"
-            and test.left.path
-            and isinstance(test.right, ir.Field)
-            and test.right.root != "item"
-        ):
-            joins.append((test.left.path, test.right))
-        else:
-            rest.append(test)
-    remaining = None if not rest else rest[0] if len(rest) == 1 else ir.AllOf(tuple(rest))
-    return tuple(joins), remaining
-
-
 def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
     """One condition (a YAML mapping) -> its IR node. Raises CompileError."""
     if not isinstance(cond, Mapping) or not cond:
@@ -557,7 +375,9 @@ def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
         if key == "not":
             return ir.Not(parse(value, ctx, (*where, "not")))
         if key == "related":
-            return _related(value, ctx, (*where, "related"))
+            from engine.policy.related import related  # it compiles its 'where' with parse: imported here
+
+            return related(value, ctx, (*where, "related"))
         if not isinstance(value, list) or not value:
             raise CompileError(f"{key} takes a non-empty list of conditions", (*where, key))
         items = tuple(parse(c, ctx, (*where, key, i)) for i, c in enumerate(value))
