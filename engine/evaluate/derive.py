@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 
 Env = tuple[Any, Any]  # (subject, current item)
 # collection, key paths, fields needed, how each key is normalised
@@ -73,7 +74,6 @@ class Scope:
         self._dates: dict[str, int] = {}
         self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
         self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
-        self._patterns: dict[str, re.Pattern[str]] = {}
         #: normaliser name -> its per-check cache (``related``'s ``normalise``)
         self.folded = {how: Folded(how) for how in NORMALISE}
 
@@ -90,11 +90,9 @@ class Scope:
         days = self.days_since(value)
         return None if days is None else -days
 
-    def pattern(self, source: str) -> re.Pattern[str]:
-        compiled = self._patterns.get(source)
-        if compiled is None:
-            compiled = self._patterns[source] = re.compile(source)
-        return compiled
+    def pattern(self, source: str) -> Any:
+        """The one compiled matcher of ``source`` every evaluator uses (RE2: linear time)."""
+        return compile_pattern(source)
 
     def index(
         self,

@@ -7,14 +7,14 @@ each subject; ``related`` conditions read dict indexes built once per check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.evaluate.derive import Scope, days_between, fold, same_folded
+from engine.evaluate.derive import Scope, fold
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 from engine.policy.policies import PolicySet
 
 _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -88,15 +88,23 @@ class _Gen:
         if isinstance(operand, ir.DaysSince):
             return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
         if isinstance(operand, ir.DaysBetween):
-            start = operand.start if isinstance(operand.start, str) else None
-            other = repr(start) if start is not None else self.field(operand.start, item)  # type: ignore[arg-type]
-            return f"_between({self.field(operand.field, item)}, {other})"
-        if isinstance(operand, ir.Folded):
-            return f"_fold({self.field(operand.field, item)})"
+            # field - start = days_since(start) - days_since(field): both from the cached DAYS table
+            start = repr(operand.start) if isinstance(operand.start, str) else self.field(operand.start, item)
+            s = self.temp()
+            return (
+                f"(None if ({t} := DAYS[{self.field(operand.field, item)}]) is None "
+                f"or ({s} := DAYS[{start}]) is None else {s} - {t})"
+            )
+        if isinstance(operand, ir.Folded):  # texts repeat (platforms, names): each folded once
+            return f"(FOLD[{t}] if ({t} := {self.field(operand.field, item)}).__class__ is str else _fold({t}))"
         if isinstance(operand, ir.SameFolded):
-            return f"_same({self.field(operand.left, item)}, {self.field(operand.right, item)})"
+            r = self.temp()
+            return (
+                f"(FOLD[{t}] == FOLD[{r}] if ({t} := {self.field(operand.left, item)}).__class__ is str "
+                f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
+            )
         if isinstance(operand, ir.Matches):
-            pattern = self.const(re.compile(operand.pattern))
+            pattern = self.const(compile_pattern(operand.pattern))
             return (
                 f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) "
                 f"else {pattern}.search({t}) is not None)"
@@ -260,15 +268,22 @@ class _Days(dict[Any, Any]):
         return days
 
 
+class _Folds(dict[str, str]):
+    """text -> its fold (``derive.fold``), computed on first sight (C-speed lookups after)."""
+
+    def __missing__(self, value: str) -> str:
+        folded = self[value] = fold(value)
+        return folded
+
+
 def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
     return {
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
         "C": [scope.counts(*spec) for spec in gen.counts],
         "_get": _get,
-        "_between": days_between,
         "_fold": fold,
-        "_same": same_folded,
+        "FOLD": _Folds(),
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),

@@ -7,47 +7,89 @@ type reasons is a policy error, not a silent miss.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from engine.inputs.catalogue import Field as Spec
+from engine.inputs.catalogue import fields_of
+from engine.inputs.diagnostics import shown
 from engine.policy import ir
-from engine.policy.paths import CompileError, Context, PathT, _hint, resolve
+from engine.policy.dates import _date_only, _iso_date, op_days_since, op_days_until, op_older_than_days, op_within_days
+from engine.policy.literals import (
+    CompileError,
+    PathT,
+    _check_literal,
+    _fold_enum,
+    _fold_option,
+    _hint,
+    _number,
+    _text_only,
+    comparisons,
+    derive_fold,
+)
+from engine.policy.patterns import pattern_problem
+from engine.vocabulary import COLLECTION_OF, KIND_OF
 
-__all__ = ["FIELD_OPERATORS", "LOGICAL", "CompileError", "Context", "PathT", "comparisons", "parse", "resolve"]
+__all__ = ["FIELD_OPERATORS", "CompileError", "Context", "comparisons", "parse", "resolve"]
 
-# -- literals and types -------------------------------------------------------------------
-
-
-def _python_type(kind: str) -> tuple[type, ...]:
-    return {"string": (str,), "date": (str,), "integer": (int, float), "number": (int, float), "boolean": (bool,)}.get(
-        kind, ()
-    )
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-def _check_literal(value: Any, kind: str, enum: tuple[Any, ...], label: str, where: PathT) -> Any:
-    expected = _python_type(kind)
-    if not expected:
-        raise CompileError(f"{label} is of type {kind}: it cannot be compared with a value", where)
-    if isinstance(value, bool) != (kind == "boolean") or not isinstance(value, expected):
+@dataclass(frozen=True)
+class Context:
+    """What plain paths mean here: the subject's fields, or the current list item's."""
+
+    subject: str  # the rule's scope
+    item: Mapping[str, Spec] | Spec | None = None  # fields of an object item, or a scalar item
+    item_label: str = ""
+    schema: str = "inventory"  # the inventory schema fields are typed by (with declared fields)
+
+    def fields(self, kind: str) -> dict[str, Spec]:
+        return fields_of(kind, self.schema)
+
+
+def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
+    """A path string -> the IR field it reads and the catalogue entry that types it."""
+    if not isinstance(path, str) or not path:
+        raise CompileError(f"a path must be a non-empty string, got {path!r}", where)
+    if path == "$item":
+        if not isinstance(ctx.item, Spec):
+            raise CompileError("'$item' is only meaningful inside a list operator over plain values", where)
+        return ir.Field("item", ()), ctx.item
+    head, _, rest = path.partition(".")
+    roots = {
+        "$subject": ("subject", ctx.fields(ctx.subject)),
+        "$organisation": (
+            "organisation",
+            {k: v for k, v in ctx.fields("organisation").items() if not k.startswith("governance")},
+        ),
+        "$governance": ("governance", ctx.fields("governance")),
+    }
+    if head in roots:
+        root, fields = roots[head]
+        if not rest:
+            raise CompileError(f"'{head}' must be followed by a field, e.g. '{head}.name'", where)
+        name = rest
+    elif head.startswith("$"):
+        raise CompileError(f"unknown root {head!r} (use $item, $subject, $organisation or $governance)", where)
+    elif isinstance(ctx.item, Spec):
         raise CompileError(
-            f"{label} is a {kind}; {value!r} is a {type(value).__name__} (values are never coerced)", where
+            f"the items of {ctx.item_label} are plain values: use '$item' (or '$subject.{path}' for the subject)", where
         )
-    _finite(value, where)
-    if enum and value not in enum:
-        raise CompileError(f"{value!r} can never match {label}: allowed values are {', '.join(map(str, enum))}", where)
-    return value
-
-
-def _finite(value: Any, where: PathT) -> None:
-    """NaN and the infinities compare in ways no inventory value can mean (NaN equals nothing,
-    not even itself): a policy may not hold them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise CompileError(f"{value!r} is not a finite number: compare with a finite value", where)
+    elif ctx.item is not None:
+        root, fields, name = "item", ctx.item, path
+    else:
+        root, fields, name = "subject", ctx.fields(ctx.subject), path
+    parts = name.split(".")
+    if not all(_NAME.match(p) for p in parts):
+        raise CompileError(f"{path!r} is not a valid path (lower-case names joined by dots)", where)
+    spec = fields.get(name)
+    if spec is None:
+        owner = ctx.item_label if root == "item" else (ctx.subject if root == "subject" else root)
+        raise CompileError(f"unknown field {name!r} for {owner}{_hint(name, sorted(fields))}", where)
+    return ir.Field(root, tuple(parts)), spec
 
 
 def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "", enum: tuple[Any, ...] = ()) -> Any:
@@ -65,35 +107,6 @@ def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "",
     return _check_literal(value, kind, enum, repr(spec.path), where)
 
 
-def _number(value: Any, where: PathT) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CompileError(f"expected a number, got {value!r}", where)
-    _finite(value, where)
-    return value
-
-
-def comparisons(
-    block: Any, left: ir.Operand, where: PathT, extra: tuple[str, ...] = ()
-) -> tuple[ir.Node, dict[str, Any]]:
-    """A comparison block ``{gte: 1, lte: 5}`` -> the Tests on ``left``, plus its other keys."""
-    if not isinstance(block, Mapping):
-        raise CompileError("expected a comparison block such as {gte: 1}", where)
-    unknown = [k for k in block if k not in ir.COMPARISONS and k not in extra]
-    if unknown:
-        raise CompileError(
-            f"unknown key {unknown[0]!r} in a comparison block{_hint(str(unknown[0]), [*ir.COMPARISONS, *extra])}",
-            where,
-        )
-    tests: list[ir.Node] = []
-    for op in ir.COMPARISONS:
-        if op in block:
-            tests.append(ir.Test(left, op, _number(block[op], (*where, op))))
-    if not tests:
-        raise CompileError(f"a comparison block needs one of {', '.join(ir.COMPARISONS)}", where)
-    node = tests[0] if len(tests) == 1 else ir.AllOf(tuple(tests))
-    return node, {k: block[k] for k in extra if k in block}
-
-
 # -- field operators ------------------------------------------------------------------------
 
 Op = Callable[[ir.Field, Spec, Any, Context, PathT], ir.Node]
@@ -109,37 +122,6 @@ def op_exists(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Path
     if not isinstance(value, bool):
         raise CompileError("exists takes true or false", where)
     return ir.Test(field, "exists", value)
-
-
-def _fold_option(value: Any, key: str, where: PathT) -> tuple[Any, bool]:
-    """``{KEY: X, fold: true}`` (or ``{ref: PATH, fold: true}``) -> (X or {ref: PATH}, fold);
-    any other value -> (value, False). ``fold`` compares texts case- and form-insensitively."""
-    if not isinstance(value, Mapping) or ("fold" not in value and key not in value):
-        return value, False
-    unknown = [k for k in value if k not in (key, "ref", "fold")]
-    if unknown or (key in value) == ("ref" in value):
-        raise CompileError(f"expected {{{key}: VALUE, fold: true}} or {{ref: PATH, fold: true}}", where)
-    fold = value.get("fold", False)
-    if not isinstance(fold, bool):
-        raise CompileError("fold takes true or false", (*where, "fold"))
-    return (value[key] if key in value else {"ref": value["ref"]}), fold
-
-
-def _text_only(spec: Spec, kind: str, op: str, where: PathT) -> None:
-    if kind != "string":
-        raise CompileError(f"fold compares texts; {spec.path!r} is of type {spec.type} ({op})", where)
-
-
-def _fold_enum(enum: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(derive_fold(v) for v in enum)
-
-
-def derive_fold(value: Any) -> Any:
-    """The folding of ``engine.evaluate.derive.fold`` (the same formula; kept here because the
-    policy layer may not import the evaluators): NFKC of the case fold of the NFKC form."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
-    return value
 
 
 def _equality(op: str) -> Op:
@@ -197,10 +179,11 @@ def op_matches(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Pat
         raise CompileError(f"matches applies to text; {spec.path!r} is of type {spec.type}", where)
     if not isinstance(value, str):
         raise CompileError("matches takes a regular expression (a string)", where)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise CompileError(f"the regular expression {value!r} does not compile: {exc}", where) from None
+    problem = pattern_problem(value)
+    if problem is not None:
+        raise CompileError(
+            f"the regular expression {shown(value)} does not compile in RE2 (linear-time matching): {problem}", where
+        )
     return ir.Test(ir.Matches(field, value), "equals", True)
 
 
@@ -228,38 +211,6 @@ def op_contains(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Pa
     return ir.Test(ir.Folded(field), "contains", derive_fold(literal))
 
 
-def _date_only(spec: Spec, op: str, where: PathT) -> None:
-    if spec.type != "date":
-        raise CompileError(f"{op!r} applies to dates; {spec.path!r} is of type {spec.type}", where)
-
-
-def op_older_than_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "older_than_days", where)
-    return ir.Test(ir.DaysSince(field), "gt", _days(value, where))
-
-
-def op_within_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "within_days", where)
-    since = ir.DaysSince(field)
-    return ir.AllOf((ir.Test(since, "gte", 0), ir.Test(since, "lte", _days(value, where))))
-
-
-def _days(value: Any, where: PathT) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CompileError(f"expected a whole number of days (0 or more), got {value!r}", where)
-    return value
-
-
-def op_days_since(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "days_since", where)
-    return comparisons(value, ir.DaysSince(field), where)[0]
-
-
-def op_days_until(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "days_until", where)
-    return comparisons(value, ir.DaysSince(field, until=True), where)[0]
-
-
 def op_days_after(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     """``{from: DATE | {ref: PATH}, <comparison>}``: the field's date minus ``from`` in days."""
     _date_only(spec, "days_after", where)
@@ -278,17 +229,6 @@ def op_days_after(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: 
     else:
         begin = _iso_date(start, (*where, "from"))
     return comparisons(value, ir.DaysBetween(field, begin), where, extra=("from",))[0]
-
-
-def _iso_date(value: Any, where: PathT) -> str:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise CompileError(f"expected a calendar date 'YYYY-MM-DD' or {{ref: PATH}}, got {value!r}", where)
 
 
 def op_count(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
@@ -355,6 +295,115 @@ FIELD_OPERATORS: dict[str, Op] = {
 LOGICAL = ("all", "any", "not", "related")
 
 
+def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
+    if not isinstance(spec, Mapping):
+        raise CompileError("related takes a mapping: {collection, on, where, count}", where)
+    keys = ["collection", "on", "where", "count", "normalise", "others"]
+    unknown = [k for k in spec if k not in keys]
+    if unknown:
+        raise CompileError(f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), keys)}", where)
+    collection = spec.get("collection")
+    if collection not in KIND_OF:
+        raise CompileError(
+            f"unknown collection {collection!r}{_hint(str(collection), sorted(KIND_OF))}", (*where, "collection")
+        )
+    theirs = ctx.fields(KIND_OF[collection])
+    links: list[tuple[tuple[str, ...], ir.Field]] = []
+    on = spec.get("on", {})
+    if not isinstance(on, Mapping):
+        raise CompileError("'on' maps their field to ours, e.g. {department: id}", (*where, "on"))
+    for their_path, our_path in on.items():
+        their = theirs.get(their_path)
+        if their is None:
+            raise CompileError(
+                f"unknown field {their_path!r} for {collection}{_hint(str(their_path), sorted(theirs))}", (*where, "on")
+            )
+        if their.type in ("object", "any") or (their.type == "array" and their.item_type in ("object", "")):
+            raise CompileError(f"{collection}.{their_path} cannot link items (type {their.type})", (*where, "on"))
+        ours, our_spec = resolve(our_path, ctx, (*where, "on", their_path))
+        their_kind = their.item_type if their.type == "array" else their.type
+        if our_spec.type in ("array", "object", "any") or our_spec.type != their_kind:
+            raise CompileError(
+                f"{collection}.{their_path} ({their_kind}) cannot link to {our_path} ({our_spec.type})", (*where, "on")
+            )
+        links.append((tuple(str(their_path).split(".")), ours))
+    folds = _normalise(spec.get("normalise"), on, theirs, ctx, (*where, "normalise"))
+    others = spec.get("others", False)
+    if not isinstance(others, bool):
+        raise CompileError("others takes true or false", (*where, "others"))
+    if others and COLLECTION_OF.get(ctx.subject) != collection:
+        raise CompileError(
+            f"others: true leaves the subject out of its own collection; a {ctx.subject} is not one of {collection}",
+            (*where, "others"),
+        )
+    cond = None
+    if "where" in spec:
+        cond = parse(spec["where"], Context(ctx.subject, theirs, collection, ctx.schema), (*where, "where"))
+    joins, cond = _index_joins(cond)
+    normalise = (*folds, *("" for _ in joins)) if any(folds) else ()
+    node = ir.Related(collection, (*links, *joins), cond, normalise, others)
+    return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
+
+
+def _normalise(
+    spec: Any, on: Mapping[str, Any], theirs: Mapping[str, Spec], ctx: Context, where: PathT
+) -> tuple[str, ...]:
+    """``normalise: {their field: casefold | handle | url}`` -> one name per link of ``on``
+    ("" for an exact comparison); only text fields can be normalised."""
+    if spec is None:
+        return tuple("" for _ in on)
+    if not isinstance(spec, Mapping):
+        raise CompileError("'normalise' maps a field of 'on' to casefold, handle or url", where)
+    for their_path, name in spec.items():
+        if their_path not in on:
+            raise CompileError(
+                f"normalise: {their_path!r} is not a field of 'on'{_hint(str(their_path), list(on))}", where
+            )
+        if name not in ir.NORMALISERS:
+            choices = ", ".join(ir.NORMALISERS)
+            raise CompileError(
+                f"normalise: unknown {name!r}{_hint(str(name), list(ir.NORMALISERS))} ({choices})", where
+            )
+        their = theirs[their_path]
+        kind = their.item_type if their.type == "array" else their.type
+        ours = resolve(on[their_path], ctx, where)[1]
+        if kind != "string" or ours.type != "string":
+            raise CompileError(f"normalise: {their_path!r} links {kind} to {ours.type}; only text is normalised", where)
+    return tuple(str(spec.get(their_path, "")) for their_path in on)
+
+
+def _index_joins(
+    cond: ir.Node | None,
+) -> tuple[tuple[tuple[tuple[str, ...], ir.Field], ...], ir.Node | None]:
+    """Move ``where`` equalities between an item field and a subject field into ``on``.
+
+    ``{field: person, equals: {ref: $subject.owner}}`` means exactly what ``on: {person:
+    owner}`` means (both false when either side is missing; equality is on scalars of one
+    type), but ``on`` is answered from a dict index while ``where`` would compare every item
+    with every subject: an author need not know the difference.
+    """
+    if cond is None:
+        return (), None
+    tests = list(cond.items) if isinstance(cond, ir.AllOf) else [cond]
+    joins: list[tuple[tuple[str, ...], ir.Field]] = []
+    rest: list[ir.Node] = []
+    for test in tests:
+        if (
+            isinstance(test, ir.Test)
+            and test.op == "equals"
+            and isinstance(test.left, ir.Field)
+            and test.left.root == "item"
+            and test.left.path
+            and isinstance(test.right, ir.Field)
+            and test.right.root != "item"
+        ):
+            joins.append((test.left.path, test.right))
+        else:
+            rest.append(test)
+    remaining = None if not rest else rest[0] if len(rest) == 1 else ir.AllOf(tuple(rest))
+    return tuple(joins), remaining
+
+
 def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
     """One condition (a YAML mapping) -> its IR node. Raises CompileError."""
     if not isinstance(cond, Mapping) or not cond:
@@ -375,9 +424,7 @@ def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
         if key == "not":
             return ir.Not(parse(value, ctx, (*where, "not")))
         if key == "related":
-            from engine.policy.related import related  # it compiles its 'where' with parse: imported here
-
-            return related(value, ctx, (*where, "related"))
+            return _related(value, ctx, (*where, "related"))
         if not isinstance(value, list) or not value:
             raise CompileError(f"{key} takes a non-empty list of conditions", (*where, key))
         items = tuple(parse(c, ctx, (*where, key, i)) for i, c in enumerate(value))
