@@ -29,12 +29,16 @@ from engine.cli.common import (
     output_write,
     refuse_overwriting,
 )
+from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.reports import trend, verify
 from engine.cli.schema import schema
+from engine.cli.starter import init
+from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
+from engine.policy.packs import set_allow_outside
 from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
 from engine.report.render import FILE_NAMES, RENDERERS
@@ -130,6 +134,13 @@ def _write_evidence(report: Any, directory: str) -> None:
     click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
 
 
+def _max_file_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    try:  # (set on every run: the default when not given)
+        limits.set_max_file_size(limits.DEFAULT_MAX_FILE_SIZE if value is None else limits.parse_size(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 class _Group(click.Group):
     """Keeps the raw arguments (``ctx.meta["smgov.argv"]``) for the evidence manifest."""
 
@@ -140,6 +151,25 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="smgov")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    envvar=limits.FILE_SIZE_ENV,
+    callback=_max_file_size,
+    expose_value=False,
+    is_eager=True,
+    help=f"Largest input file read (default {limits.size_in_words(limits.DEFAULT_MAX_FILE_SIZE)}; "
+    f"K, M, G suffixes; also {limits.FILE_SIZE_ENV}).",
+)
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    callback=lambda _c, _p, value: set_allow_outside(value),
+    expose_value=False,
+    is_eager=True,
+    help="Let a policy pack read outside its directory and the working directory "
+    "(extends a path elsewhere, rule files that are links to elsewhere).",
+)
 def main() -> None:
     """smgov: check an organisation's social-media governance against policies as code.
 
@@ -445,3 +475,5 @@ main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
 main.add_command(schema)
+main.add_command(import_command)
+main.add_command(init)

@@ -7,14 +7,14 @@ each subject; ``related`` conditions read dict indexes built once per check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
-from engine.evaluate.derive import NORMALISE, Scope, fold
+from engine.evaluate.derive import Scope, fold
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 from engine.policy.policies import PolicySet
 
 _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -104,7 +104,7 @@ class _Gen:
                 f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
             )
         if isinstance(operand, ir.Matches):
-            pattern = self.const(re.compile(operand.pattern))
+            pattern = self.const(compile_pattern(operand.pattern))
             return (
                 f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) "
                 f"else {pattern}.search({t}) is not None)"
@@ -120,9 +120,12 @@ class _Gen:
             folds = operand.normalise or ("",) * len(operand.on)
             keys = [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
             paths = tuple(p for p, _ in operand.on)
-            if operand.on and operand.where is None and not operand.others:  # a plain count: a table of counts
+            if operand.on and operand.where is None and (not operand.others or _mirrored(operand)):
+                # a plain count: a table of counts. ``others`` on links of each field to itself: the
+                # subject is in its own group exactly when its key is (no value missing), so one less
                 self.counts.append((operand.collection, paths, operand.normalise))
-                return f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                count = f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                return f"max({count} - 1, 0)" if operand.others else count
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
@@ -146,7 +149,7 @@ class _Gen:
     @staticmethod
     def folded(expr: str, how: str) -> str:
         """``expr`` normalised as ``related``'s ``normalise`` says (derive.NORMALISE)."""
-        return f"NORM[{how!r}]({expr})" if how else expr
+        return f"NORM[{how!r}][{expr}]" if how else expr
 
     def test(self, node: ir.Test, item: str) -> str:
         left = self.value(node.left, item)
@@ -177,6 +180,12 @@ class _Gen:
         if isinstance(node, ir.Not):
             return f"(not {self.cond(node.item, item)})"
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _mirrored(node: ir.Related) -> bool:
+    """Every link of ``on`` ties a field of the subject's collection to that same field of the
+    subject (scalars on both sides, the compiler makes sure): the subject links to itself."""
+    return all(ours.root == "subject" and ours.path == theirs for theirs, ours in node.on)
 
 
 def needed(node: ir.Node) -> frozenset[str]:
@@ -280,7 +289,7 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
         "DAYS": _Days(scope),
         "UNTIL": _Days(scope, until=True),
         "ALL": scope.inventory.collections,
-        "NORM": NORMALISE,
+        "NORM": scope.folded,  # normaliser -> value -> normalised value, computed once per value
     }
 
 

@@ -4,7 +4,7 @@ The document is built straight from the parser's events (libyaml's when present)
 loop with an explicit stack: no recursion, so no depth of nesting can overflow a stack, and
 each alias is seen where it is written. That is where the limits are kept: at most
 ``MAX_DEPTH`` levels of nesting, and aliases may not expand to much more data than the
-document holds itself (a "billion laughs" is stopped after about a hundred thousand).
+document holds itself (a "billion laughs" is stopped after about ten thousand nodes).
 
 Scalars are resolved by PyYAML's own resolver and safe constructor, except timestamps: a
 date stays the string it was written as, so YAML and JSON inventories mean the same thing.
@@ -20,7 +20,9 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from engine.inputs.credentials import looks_like_credential
 from engine.inputs.diagnostics import Diagnostic, dotted
+from engine.inputs.limits import ALIAS_FLOOR, ALIAS_RATIO, MAX_DEPTH, MAX_STRING
 from engine.inputs.positions import LineIndex, Mark, MarkTable, Path
 
 try:  # libyaml's parser when present, the pure-Python one otherwise
@@ -28,11 +30,6 @@ try:  # libyaml's parser when present, the pure-Python one otherwise
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
-#: Levels of nesting a document may have (an inventory needs fewer than ten).
-MAX_DEPTH = 100
-#: Nodes that aliases may add: this many, or ``ALIAS_RATIO`` times the nodes written out.
-ALIAS_FLOOR = 100_000
-ALIAS_RATIO = 10
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -59,12 +56,18 @@ def too_deep() -> str:
     return f"nesting too deep (more than {MAX_DEPTH} levels)"
 
 
+def string_too_long(length: int) -> str:
+    return f"string too long ({length} characters; the limit is {MAX_STRING})"
+
+
 def number_too_large() -> str:
     return f"number too large (more than {sys.get_int_max_str_digits()} digits)"
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for a message, a long one cut short."""
+    """``repr(value)`` for a message, a long one cut short, a credential not at all."""
+    if isinstance(value, str) and looks_like_credential(value[:4096]):
+        return f"[{len(value)} characters that look like a credential, not shown]"
     text = repr(value[: limit + 1] if isinstance(value, str) else value)
     if len(text) <= limit:
         return text
@@ -132,6 +135,8 @@ class _Builder:
 
     def scalar(self, event: yaml.ScalarEvent, path: Path) -> Any:
         value, tag = event.value, event.tag
+        if len(value) > MAX_STRING:
+            raise YamlProblem(_mark(event), string_too_long(len(value)), path)
         if tag is None or tag == "!":
             if event.implicit[0]:
                 try:
@@ -199,8 +204,9 @@ class _Builder:
         if depth + anchor.height > MAX_DEPTH:
             raise YamlProblem(_mark(event), too_deep(), ())
         own = self._nodes - self._copied
-        if self._copied + anchor.size > max(ALIAS_FLOOR, ALIAS_RATIO * own):
-            raise YamlProblem(_mark(event), "aliases expand to too much data", path)
+        bound = max(ALIAS_FLOOR, ALIAS_RATIO * own)
+        if self._copied + anchor.size > bound:
+            raise YamlProblem(_mark(event), f"alias expands to more than {bound} nodes", path)
         self._copied += anchor.size
         self._nodes += anchor.size
         for inner, mark in anchor.marks:

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.inputs.catalogue import Field as Spec
 from engine.inputs.catalogue import fields_of
+from engine.inputs.diagnostics import shown
 from engine.policy import ir
 from engine.policy.dates import _date_only, _iso_date, op_days_since, op_days_until, op_older_than_days, op_within_days
 from engine.policy.literals import (
@@ -28,6 +29,7 @@ from engine.policy.literals import (
     comparisons,
     derive_fold,
 )
+from engine.policy.patterns import pattern_problem
 from engine.vocabulary import COLLECTION_OF, KIND_OF
 
 __all__ = ["FIELD_OPERATORS", "CompileError", "Context", "comparisons", "parse", "resolve"]
@@ -177,10 +179,11 @@ def op_matches(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Pat
         raise CompileError(f"matches applies to text; {spec.path!r} is of type {spec.type}", where)
     if not isinstance(value, str):
         raise CompileError("matches takes a regular expression (a string)", where)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise CompileError(f"the regular expression {value!r} does not compile: {exc}", where) from None
+    problem = pattern_problem(value)
+    if problem is not None:
+        raise CompileError(
+            f"the regular expression {shown(value)} does not compile in RE2 (linear-time matching): {problem}", where
+        )
     return ir.Test(ir.Matches(field, value), "equals", True)
 
 
