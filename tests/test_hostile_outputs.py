@@ -186,3 +186,12 @@ def test_standard_output_that_cannot_be_written_is_exit_2(tmp_path: Path) -> Non
             )
         assert done.returncode == 2, (args, done.stderr[-2000:])
         assert b"cannot write standard output" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_only_a_plain_citation_url_is_linked() -> None:
+    assert escape.markdown_url("https://www.finra.org/rules/2210") == "<https://www.finra.org/rules/2210>"
+    for text in ("https://x.example/a>b", "javascript:alert(1)", "FINRA 2210"):
+        assert not escape.markdown_url(text).startswith("<"), text
+    assert escape.markdown_url("https://x.example/ <img src=x>") == "<https://x.example/> \\<img src=x\\>"
+    cited = escape.markdown_url("FINRA Rule 2210 (2019): https://www.finra.org/rules/2210 @ann")
+    assert cited == "FINRA Rule 2210 (2019): <https://www.finra.org/rules/2210> @\u2060ann"

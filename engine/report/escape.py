@@ -74,6 +74,31 @@ def markdown(text: str) -> str:
     return _ACTIVE.sub(_inert, escaped)
 
 
+#: A plain web address: scheme, host, a path of unreserved characters; nothing Markdown reads.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%=&?+-]*)?(?<![.,;])")
+
+
+def markdown_url(text: str) -> str:
+    """A citation a renderer links on purpose (a rule's reference, ``"FINRA Rule 2210:
+    https://…"``): each plain ``http(s)`` address in it, standing alone, as an explicit
+    autolink; everything else as :func:`markdown` text."""
+    out, at = [], 0
+    for found in _PLAIN_URL.finditer(text):
+        after = text[found.end() : found.end() + 1]
+        if (found.start() and not text[found.start() - 1].isspace()) or (after and not after.isspace()):
+            continue  # part of a longer word: not a plain address
+        out += [_segment(text[at : found.start()]), f"<{found.group()}>"]
+        at = found.end()
+    return "".join(out) + _segment(text[at:])
+
+
+def _segment(text: str) -> str:
+    """:func:`markdown` of a piece of a line, keeping a space at either end."""
+    if not text or text.isspace():
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + markdown(text) + (" " if text[-1].isspace() else "")
+
+
 def code(text: str, cell: bool = False) -> str:
     """An identifier as a code span (a backtick in it becomes ``'``: it would end the span; in
     a table cell ``|`` is escaped, which GFM honours even inside code). Nothing inside a code

@@ -184,7 +184,8 @@ def _finding(f: Finding) -> list[str]:
         lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
     lines.append(f"  - fix: {md(f.remediation)}")
     if f.frameworks:
-        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {md('; '.join(f.references))}")
+        cites = "; ".join(escape.markdown_url(r) for r in f.references)  # (a pack's citations link on purpose)
+        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {cites}")
     return lines
 
 
