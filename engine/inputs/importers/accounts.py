@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.inputs.catalogue import fields_of
 from engine.inputs.diagnostics import Diagnostic, InputError, shown
-from engine.inputs.importers.mapping import Fill, Mapping, _fold
+from engine.inputs.importers.mapping import Fill, Mapping, fold_value
 from engine.inputs.importers.normalise import cell_text, typed
 from engine.inputs.importers.readers import Table, getter
 from engine.inputs.importers.report import ImportReport, Issue, SourceSummary
@@ -280,7 +280,7 @@ class Importer:
             notes.append((self._column("handle"), "doubtful", "handle-url-mismatch", message))
 
     def _department(self, text: str, path: str, number: int, notes: list[Any]) -> str:
-        folded = _fold(text)
+        folded = fold_value(text)
         known = self.state.department_of.get(folded)
         if known is not None:
             return known
@@ -288,14 +288,14 @@ class Importer:
         if self.mapping.departments_by == "id":
             ident = text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", text) and len(text) <= 200 else slug(text)
         else:
-            ident = self.state.department_of.get(_fold(name)) or slug(name)[:200] or f"dept-{_digest(folded)}"
+            ident = self.state.department_of.get(fold_value(name)) or slug(name)[:200] or f"dept-{_digest(folded)}"
         if ident not in self.state.departments:
             self.state.departments[ident] = {"id": ident, "name": name}
             self.report.departments_created.append(ident)
             message = f"department {shown(name)} created as {ident}"
             notes.append((self._column("department"), "changed", "department-created", message))
         self.state.department_of[folded] = ident
-        self.state.department_of.setdefault(_fold(name), ident)
+        self.state.department_of.setdefault(fold_value(name), ident)
         return ident
 
     @staticmethod

@@ -143,13 +143,14 @@ def load(reference: str) -> Mapping:
         fills=tuple(fills),
         declared=declared,
         departments_by=str(departments.get("by", "name")),
-        department_aliases={_fold(k): v for k, v in (departments.get("aliases") or {}).items()},
+        department_aliases={fold_value(k): v for k, v in (departments.get("aliases") or {}).items()},
         id_key=str(ids.get("key") or ""),
         id_prefix=str(ids.get("prefix") or "acc-"),
     )
 
 
-def _fold(value: Any) -> str:
+def fold_value(value: Any) -> str:
+    """A written value as ``values:`` and department names match it: spaces collapsed, any case."""
     return " ".join(str(value).split()).casefold()
 
 
@@ -172,7 +173,7 @@ def _fill(name: str, spec: dict[str, Any], known: Field, path: str, at: tuple[in
             pattern = re.compile(spec["pattern"])
         except re.error as exc:
             problems.append(Diagnostic(path, *at, f"pattern is not a regular expression: {exc}", f"{name}.pattern"))
-    values = {_fold(k): v for k, v in (spec.get("values") or {}).items()}
+    values = {fold_value(k): v for k, v in (spec.get("values") or {}).items()}
     return Fill(
         name=name,
         kind=known.type,

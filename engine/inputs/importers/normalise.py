@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from engine.inputs.diagnostics import shown
-from engine.inputs.importers.mapping import Fill, _fold
+from engine.inputs.importers.mapping import Fill, fold_value
 from engine.inputs.schemas import EMAIL_PATTERN, URL_PATTERN
 
 Note = tuple[str, str, str]  # (kind, code, message)
@@ -74,7 +74,7 @@ def cell_text(fill: Fill, value: Any) -> Any:
 def typed(fill: Fill, value: Any) -> tuple[Any, list[Note]]:
     """A cell's text (or a JSON value) as the field's value, by the field's kind."""
     if isinstance(value, str) and fill.values:
-        mapped = fill.values.get(_fold(value), _MISSING)
+        mapped = fill.values.get(fold_value(value), _MISSING)
         if mapped is not _MISSING:
             return mapped, []
     kind = fill.kind
@@ -146,11 +146,11 @@ def _number(fill: Fill, value: Any) -> tuple[Any, list[Note]]:
 def _enum(fill: Fill, text: str) -> tuple[Any, list[Note]]:
     if text in fill.enum:
         return text, []
-    by_fold = {_fold(v): v for v in fill.enum if isinstance(v, str)}
-    found = by_fold.get(_fold(text)) or by_fold.get(_fold(text).replace(" ", "_"))
+    by_fold = {fold_value(v): v for v in fill.enum if isinstance(v, str)}
+    found = by_fold.get(fold_value(text)) or by_fold.get(fold_value(text).replace(" ", "_"))
     if found is not None:
         return found, [("changed", "value-spelling", f"{fill.name}: {shown(text)} read as {shown(found)}")]
-    close = get_close_matches(_fold(text), list(by_fold), n=1)
+    close = get_close_matches(fold_value(text), list(by_fold), n=1)
     hint = f" (did you mean {by_fold[close[0]]!r}?)" if close else ""
     allowed = ", ".join(map(str, fill.enum))
     message = f"{fill.name}: {shown(text)} is not one of {allowed}{hint}; left empty (map it under values:)"
