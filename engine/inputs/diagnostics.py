@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,10 +19,25 @@ class Diagnostic:
     message: str = ""
     path: str = ""
 
+    def __post_init__(self) -> None:
+        # one problem, one line: a key or a value quoted from the input cannot add a line or
+        # send a terminal escape (a newline, CR, ESC... are written as \uXXXX)
+        for name in ("message", "path"):
+            text = getattr(self, name)
+            if _CONTROL.search(text) is not None:
+                object.__setattr__(self, name, _CONTROL.sub(_escaped, text))
+
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
         suffix = f" ({self.path})" if self.path else ""
         return f"{where}: {self.message}{suffix}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 class InputError(Exception):

@@ -417,7 +417,7 @@ def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
             if len(keys) == 1 and key not in LOGICAL:
                 raise CompileError(f"unknown operator {key!r}{_hint(str(key), [*LOGICAL, *FIELD_OPERATORS])}", where)
             raise CompileError(
-                f"one operator per condition; found {', '.join(map(str, keys))} (combine them with all or any)", where
+                f"one operator per condition; found {', '.join(map(shown, keys))} (combine them with all or any)", where
             )
         key = keys[0]
         value = cond[key]
@@ -434,7 +434,7 @@ def parse(cond: Any, ctx: Context, where: PathT) -> ir.Node:
         if not ops:
             raise CompileError("a field test needs an operator, e.g. {field: owner, exists: true}", where)
         raise CompileError(
-            f"one operator per field test; found {', '.join(map(str, ops))} (combine them with all)", where
+            f"one operator per field test; found {', '.join(map(shown, ops))} (combine them with all)", where
         )
     op = ops[0]
     compile_op = FIELD_OPERATORS.get(op)
