@@ -29,6 +29,7 @@ from engine.cli.common import (
     refuse_overwriting,
 )
 from engine.cli.policy import diff, policy
+from engine.cli.portfolio import portfolio
 from engine.cli.reports import trend, verify
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
@@ -436,3 +437,4 @@ main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
+main.add_command(portfolio)

@@ -114,12 +114,17 @@ def _sync_dir(path: Path) -> None:
 def write_bundle(report: Report, directory: str | Path, command: Sequence[str]) -> dict[str, Any]:
     """Write the bundle atomically to ``directory`` (replacing an earlier bundle there) and
     return its manifest. Raises BundleError when ``directory`` exists and is not a bundle."""
+    outputs = {FILE_NAMES[name]: render(report).encode("utf-8") for name, render in RENDERERS.items()}
+    return write_files(directory, outputs, manifest(report, outputs, command))
+
+
+def write_files(directory: str | Path, outputs: dict[str, bytes], data: dict[str, Any]) -> dict[str, Any]:
+    """Write ``outputs`` (file name -> content) and the manifest ``data`` as a bundle,
+    atomically, to ``directory`` (``write_bundle``; ``smgov portfolio --evidence``)."""
     target = Path(directory)
     problem = replace_problem(target)
     if problem:
         raise BundleError(problem)
-    outputs = {FILE_NAMES[name]: render(report).encode("utf-8") for name, render in RENDERERS.items()}
-    data = manifest(report, outputs, command)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))

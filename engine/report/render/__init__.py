@@ -5,7 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.report.model import Report
-from engine.report.render import csv_report, html, json_report, junit, markdown, sarif, text
+from engine.report.portfolio import PortfolioReport
+from engine.report.render import (
+    csv_report,
+    html,
+    json_report,
+    junit,
+    markdown,
+    portfolio_csv,
+    portfolio_html,
+    portfolio_json,
+    portfolio_markdown,
+    portfolio_text,
+    sarif,
+    text,
+)
 
 Renderer = Callable[[Report], str]
 
@@ -28,4 +42,20 @@ FILE_NAMES: dict[str, str] = {
     "sarif": "report.sarif",
     "junit": "report.junit.xml",
     "csv": "report.csv",
+}
+
+#: Renderers of a portfolio report (``smgov portfolio``), and their file names.
+PORTFOLIO_RENDERERS: dict[str, Callable[[PortfolioReport], str]] = {
+    "text": portfolio_text.render,
+    "json": portfolio_json.render,
+    "markdown": portfolio_markdown.render,
+    "html": portfolio_html.render,
+    "csv": portfolio_csv.render,
+}
+PORTFOLIO_FILE_NAMES: dict[str, str] = {
+    "text": "portfolio.txt",
+    "json": "portfolio.json",
+    "markdown": "portfolio.md",
+    "html": "portfolio.html",
+    "csv": "portfolio.csv",
 }
