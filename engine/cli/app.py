@@ -31,6 +31,7 @@ from engine.cli.common import (
 from engine.cli.policy import diff, policy
 from engine.cli.portfolio import portfolio
 from engine.cli.reports import trend, verify
+from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
@@ -129,6 +130,14 @@ def _write_evidence(report: Any, directory: str) -> None:
     click.echo(f"smgov: wrote an evidence bundle to {directory}", err=True)
 
 
+def _max_file_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        try:
+            limits.set_max_file_size(limits.parse_size(value))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+
 class _Group(click.Group):
     """Keeps the raw arguments (``ctx.meta["smgov.argv"]``) for the evidence manifest."""
 
@@ -139,6 +148,16 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="smgov")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    envvar=limits.FILE_SIZE_ENV,
+    callback=_max_file_size,
+    expose_value=False,
+    is_eager=True,
+    help=f"Largest input file read (default {limits.size_in_words(limits.DEFAULT_MAX_FILE_SIZE)}; "
+    f"K, M, G suffixes; also {limits.FILE_SIZE_ENV}).",
+)
 def main() -> None:
     """smgov: check an organisation's social-media governance against policies as code.
 

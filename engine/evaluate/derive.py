@@ -7,13 +7,13 @@ indexes for ``related``). It belongs to one check: two checks never share one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from itertools import product, repeat
 from typing import Any
 
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 
 Env = tuple[Any, Any]  # (subject, current item)
 IndexKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]  # collection, key paths, fields needed
@@ -30,7 +30,6 @@ class Scope:
         self._dates: dict[str, int] = {}
         self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
         self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
-        self._patterns: dict[str, re.Pattern[str]] = {}
 
     def days_since(self, value: Any) -> int | None:
         if not isinstance(value, str):
@@ -45,11 +44,9 @@ class Scope:
         days = self.days_since(value)
         return None if days is None else -days
 
-    def pattern(self, source: str) -> re.Pattern[str]:
-        compiled = self._patterns.get(source)
-        if compiled is None:
-            compiled = self._patterns[source] = re.compile(source)
-        return compiled
+    def pattern(self, source: str) -> Any:
+        """The one compiled matcher of ``source`` every evaluator uses (RE2: linear time)."""
+        return compile_pattern(source)
 
     def index(
         self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...] = ()

@@ -7,7 +7,6 @@ each subject; ``related`` conditions read dict indexes built once per check.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from engine.evaluate.derive import Scope
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
+from engine.policy.patterns import compile_pattern
 from engine.policy.policies import PolicySet
 
 _OPS = {"equals": "==", "not_equals": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -86,7 +86,7 @@ class _Gen:
         if isinstance(operand, ir.DaysSince):
             return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
         if isinstance(operand, ir.Matches):
-            pattern = self.const(re.compile(operand.pattern))
+            pattern = self.const(compile_pattern(operand.pattern))
             return (
                 f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) "
                 f"else {pattern}.search({t}) is not None)"

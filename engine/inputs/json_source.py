@@ -15,6 +15,7 @@ interpreter's recursion budget left (they count nesting against it).
 from __future__ import annotations
 
 import json
+import math
 import re
 from itertools import repeat
 from typing import Any, TypeVar
@@ -22,11 +23,28 @@ from typing import Any, TypeVar
 import msgspec
 
 from engine.inputs.diagnostics import Diagnostic, dotted
+from engine.inputs.limits import MAX_DEPTH, long_string, may_hold_a_long_string
 from engine.inputs.nesting import nested
 from engine.inputs.positions import JsonOffsets, LineIndex, Path
-from engine.inputs.yaml_source import MAX_DEPTH, compose_marks, number_too_large, shown, too_deep
+from engine.inputs.yaml_source import compose_marks, number_too_large, shown, string_too_long, too_deep
 
-_DECODER = json.JSONDecoder()
+
+class _NotFinite(Exception):
+    """``NaN``, ``Infinity`` or a number too large for a float (``1e400``): JSON has no such number."""
+
+
+def _constant(token: str) -> Any:
+    raise _NotFinite(token)
+
+
+def _finite(token: str) -> float:
+    value = float(token)
+    if math.isinf(value):
+        raise _NotFinite(token)
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_finite)
 _WHITESPACE = re.compile(r"[ \t\n\r]*").match
 T = TypeVar("T")
 
@@ -50,7 +68,7 @@ def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_STRICT = json.JSONDecoder(object_pairs_hook=_strict_object)
+_STRICT = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_constant, parse_float=_finite)
 
 
 # -- the exact walk ----------------------------------------------------------------------
@@ -391,16 +409,33 @@ def _char_offsets(raw: bytes, offsets: list[int]) -> dict[int, int]:
     return out
 
 
+def _not_finite_at(text: str, token: str) -> int:
+    """Where ``token`` (refused by the decoder) first stands as a value, outside strings."""
+    for found in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(token) + r"(?![\w.])", text):
+        if not found.group().startswith('"'):
+            return found.start()
+    return 0  # pragma: no cover - the decoder saw it in the text
+
+
 def parse_json(text: str, file: str, raw: bytes | None = None) -> tuple[Any, JsonOffsets] | Diagnostic:
     """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it); a
     problem comes back as a Diagnostic, never an exception."""
     if not text or text.isspace():
         return Diagnostic(file, 1, 1, "the file is empty: expected a JSON object")
     try:
-        fast = _fast_walk(text, text.encode("utf-8") if raw is None else raw)
-        if fast is not None:
-            return fast
-        return _walk(text)
+        raw = text.encode("utf-8") if raw is None else raw
+        parsed = _fast_walk(text, raw) or _walk(text)
+        if may_hold_a_long_string(raw):
+            found = long_string(parsed[0])
+            if found is not None:
+                line, col = parsed[1].locate(found[0])
+                return Diagnostic(file, line, col, string_too_long(found[1]), dotted(found[0]))
+        return parsed
+    except _NotFinite as exc:
+        token = str(exc)
+        line, col = LineIndex(text).mark(_not_finite_at(text, token))
+        what = f"{token} is not a JSON number" if token[-1:].isalpha() else f"number {shown(token)} is too large"
+        return Diagnostic(file, line, col, f"{what}: a number in JSON must be finite")
     except UnicodeEncodeError as exc:  # a text not decoded from UTF-8 (raw surrogates)
         line, col = LineIndex(text).mark(exc.start)
         return Diagnostic(file, line, col, f"unpaired surrogate \\u{ord(text[exc.start]):04x} in a string")

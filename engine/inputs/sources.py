@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from engine.inputs import limits
 from engine.inputs.diagnostics import Diagnostic
 from engine.inputs.json_source import parse_json
 from engine.inputs.positions import PositionIndex
@@ -83,12 +86,44 @@ class RawFile:
 
 
 def load(path: Path) -> RawFile | Diagnostic:
-    """Read one file's bytes; never raises."""
+    """Read one file's bytes; never raises, never blocks: a pipe, a device or a directory is
+    refused (opened without waiting for a writer, then looked at), and so is a file larger
+    than :func:`engine.inputs.limits.max_file_size`, before it is read."""
     name = str(path)
     try:
-        return RawFile(name, path.suffix.lower(), path.read_bytes())
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO on some systems
+            return Diagnostic(name, message="not a regular file: smgov reads only files")
+        return Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return Diagnostic(name, message=f"{what}: smgov reads only files (a pipe or a device is refused)")
+        limit = limits.max_file_size()
+        if info.st_size > limit:
+            return _too_large(name, info.st_size)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1
+            raw = handle.read(limit + 1)  # (a file that grew after fstat is still bounded)
+        if len(raw) > limit:
+            return _too_large(name, len(raw))
+        return RawFile(name, path.suffix.lower(), raw)
     except OSError as exc:
         return Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _too_large(name: str, size: int) -> Diagnostic:
+    limit = limits.max_file_size()
+    return Diagnostic(
+        name,
+        message=f"the file is {size} bytes, more than the limit of {limits.size_in_words(limit)} for one input "
+        f"file: for a genuinely large inventory raise it with `smgov --max-file-size SIZE` or {limits.FILE_SIZE_ENV}",
+    )
 
 
 def parse(file: RawFile, digest: bool = True) -> Source | Diagnostic:

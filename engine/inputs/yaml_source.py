@@ -21,6 +21,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from engine.inputs.diagnostics import Diagnostic, dotted
+from engine.inputs.limits import ALIAS_FLOOR, ALIAS_RATIO, MAX_DEPTH, MAX_STRING
 from engine.inputs.positions import LineIndex, Mark, MarkTable, Path
 
 try:  # libyaml's parser when present, the pure-Python one otherwise
@@ -28,11 +29,6 @@ try:  # libyaml's parser when present, the pure-Python one otherwise
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
-#: Levels of nesting a document may have (an inventory needs fewer than ten).
-MAX_DEPTH = 100
-#: Nodes that aliases may add: this many, or ``ALIAS_RATIO`` times the nodes written out.
-ALIAS_FLOOR = 100_000
-ALIAS_RATIO = 10
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -57,6 +53,10 @@ class YamlProblem(Exception):
 
 def too_deep() -> str:
     return f"nesting too deep (more than {MAX_DEPTH} levels)"
+
+
+def string_too_long(length: int) -> str:
+    return f"string too long ({length} characters; the limit is {MAX_STRING})"
 
 
 def number_too_large() -> str:
@@ -132,6 +132,8 @@ class _Builder:
 
     def scalar(self, event: yaml.ScalarEvent, path: Path) -> Any:
         value, tag = event.value, event.tag
+        if len(value) > MAX_STRING:
+            raise YamlProblem(_mark(event), string_too_long(len(value)), path)
         if tag is None or tag == "!":
             if event.implicit[0]:
                 try:
@@ -199,8 +201,9 @@ class _Builder:
         if depth + anchor.height > MAX_DEPTH:
             raise YamlProblem(_mark(event), too_deep(), ())
         own = self._nodes - self._copied
-        if self._copied + anchor.size > max(ALIAS_FLOOR, ALIAS_RATIO * own):
-            raise YamlProblem(_mark(event), "aliases expand to too much data", path)
+        bound = max(ALIAS_FLOOR, ALIAS_RATIO * own)
+        if self._copied + anchor.size > bound:
+            raise YamlProblem(_mark(event), f"alias expands to more than {bound} nodes", path)
         self._copied += anchor.size
         self._nodes += anchor.size
         for inner, mark in anchor.marks:

@@ -16,7 +16,9 @@ from typing import Any
 
 from engine.inputs.catalogue import Field as Spec
 from engine.inputs.catalogue import fields_of
+from engine.inputs.diagnostics import shown
 from engine.policy import ir
+from engine.policy.patterns import pattern_problem
 from engine.vocabulary import KIND_OF
 
 PathT = tuple[str | int, ...]
@@ -211,10 +213,11 @@ def op_matches(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Pat
         raise CompileError(f"matches applies to text; {spec.path!r} is of type {spec.type}", where)
     if not isinstance(value, str):
         raise CompileError("matches takes a regular expression (a string)", where)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise CompileError(f"the regular expression {value!r} does not compile: {exc}", where) from None
+    problem = pattern_problem(value)
+    if problem is not None:
+        raise CompileError(
+            f"the regular expression {shown(value)} does not compile in RE2 (linear-time matching): {problem}", where
+        )
     return ir.Test(ir.Matches(field, value), "equals", True)
 
 
