@@ -47,7 +47,7 @@ def test_dask_run_equals_serial_run(tmp_path: Path, scheduler: str, monkeypatch:
 def test_scheduler_from_the_environment(tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", scheduler)
     monkeypatch.chdir(ROOT)
-    result = cli("portfolio", "examples/portfolio", "--as-of", AS_OF, "--format", "json")
-    serial = cli("portfolio", "examples/portfolio", "--as-of", AS_OF, "--format", "json", "--scheduler", "")
+    result = cli("portfolio", "examples/portfolio.yaml", "--as-of", AS_OF, "--format", "json")
+    serial = cli("portfolio", "examples/portfolio.yaml", "--as-of", AS_OF, "--format", "json", "--scheduler", "")
     assert result.exit_code == serial.exit_code == 1
     assert result.stdout == serial.stdout

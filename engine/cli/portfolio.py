@@ -141,7 +141,7 @@ def portfolio(
 
     \b
     Examples:
-      smgov portfolio examples/portfolio --as-of 2026-10-01
+      smgov portfolio examples/portfolio.yaml --as-of 2026-10-01
       smgov portfolio orgs/ --jobs 4 --format html --output portfolio.html
       smgov portfolio portfolio.yaml --scheduler tcp://10.0.0.5:8786 --format json -o portfolio.json
       smgov portfolio orgs/ --evidence evidence/2026-10-01 --as-of 2026-10-01
