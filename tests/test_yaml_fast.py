@@ -5,6 +5,7 @@ positions are composed by PyYAML only when asked for."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any
 
@@ -146,7 +147,7 @@ _TOKEN = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("SMGOV_FUZZ_EXAMPLES", "300")), deadline=None)
 @given(st.lists(st.tuples(_TOKEN, _TOKEN, st.booleans()), min_size=1, max_size=6))
 def test_fuzzed_documents_agree(pairs: list[tuple[str, str, bool]]) -> None:
     lines = []
@@ -155,7 +156,7 @@ def test_fuzzed_documents_agree(pairs: list[tuple[str, str, bool]]) -> None:
     _check("\n".join(lines) + "\n")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=int(os.environ.get("SMGOV_FUZZ_EXAMPLES", "200")), deadline=None)
 @given(
     st.recursive(
         st.one_of(
@@ -195,6 +196,11 @@ def test_dumped_data_agrees(value: Any, flow: bool) -> None:
         "a: plain\n  continued\n\n  para\n",
         "a: 'multi\n  line'\n",
         "a: [?q, x]\n",
+        "a:\n  017\n",
+        "a: # c\n\n  1e3\n",
+        "-\n  017\n",
+        "- x\n-   0o17 # c\n",
+        "a: Unit 0017\nb: '2026-01-05'\nc: [2026-01-05, 1.0]\n",
         "a: [|, x]\n",
         "a: {b: [1, {c: d}], e: f}\n",
         "a: \"\"\nb: ''\n",

@@ -42,14 +42,20 @@ except ImportError:  # pragma: no cover - yaml-rs is a dependency; without it Py
 # Whatever the fast path may not read the same: see the module's docstring. A false alarm
 # only costs speed (the file goes to PyYAML); a miss would be a different document, which
 # tests/test_yaml_fast.py holds against PyYAML on every case listed there.
-#: Plain numbers YAML 1.1 and 1.2 read differently (after the start of a token).
+#: A whole plain scalar that YAML 1.1 and 1.2 read differently (``Unit 0017`` is text to both).
 _RISKY_NUMBER = r"""[-+]?(?:
-      0[0-9oO_]                                # 017 (octal in 1.1), 0o17 (a string in 1.1)
+      0[0-9oOxXbB_]                            # 017 (octal in 1.1), 0o17 (a string in 1.1), 0X1F
     | \.[0-9]                                  # -.5 (a string in 1.1)
     | [0-9][0-9_]*\.?[0-9_]*[eE]               # 1e3, 1.5e3 (strings in 1.1), 1.5E+3
     | [0-9.]*_                                 # _1 (a number to yaml-rs), 1_000, 0x1_F
-)"""
-_NUMBER = re.compile(r"(?:\A|[ \t\n\[{])" + _RISKY_NUMBER, re.VERBOSE)
+)[^\s,\[\]{}\#]*(?=[ \t]*(?:$|\#|[,\]}]))      # ... up to the end of the scalar"""
+#: ... where a scalar starts: after a value's ``:`` or an item's ``-`` (on the same line or
+#: a later one), in a flow collection. (A key of that form is not a string to yaml-rs: the walk
+#: refuses it.)
+_NUMBER = re.compile(
+    r"(?:[:\-][ \t]|[:\-][ \t]*(?:\#[^\n]*)?\n|[\[{])(?:[ \t]*(?:\#[^\n]*)?\n)*[ \t]*" + _RISKY_NUMBER,
+    re.VERBOSE | re.MULTILINE,
+)
 #: Each check runs only when its characters are in the text (most are rare): the text is
 #: searched a few times at C speed, never character by character in Python.
 _RARE: tuple[tuple[str, re.Pattern[str] | None], ...] = (
@@ -88,7 +94,7 @@ _RARE: tuple[tuple[str, re.Pattern[str] | None], ...] = (
 #: Block nesting that may be deep (yaml-rs recurses: 50,000 levels overflow its stack).
 _DEEP = re.compile(r"^[ \t?:-]{96}", re.MULTILINE)
 #: A risky number right after a comma: in a flow collection (``[1,017]``), not in text (``10,000``).
-_AFTER_COMMA = re.compile("," + _RISKY_NUMBER, re.VERBOSE)
+_AFTER_COMMA = re.compile(r",(?:[ \t]*(?:\#[^\n]*)?\n)*[ \t]*" + _RISKY_NUMBER, re.VERBOSE | re.MULTILINE)
 #: A document marker (``---`` or ``...`` at the start of a line).
 _MARKER = re.compile(r"^(?:---|\.\.\.)(?=\s|$)", re.MULTILINE)
 #: The one marker allowed: ``---`` starting the document, after comments or blank lines.
