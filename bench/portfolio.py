@@ -73,7 +73,7 @@ def write_portfolio(out: Path, orgs: int, low: int, high: int, seed: int) -> Pat
 def portfolio_dir(orgs: int, low: int, high: int, seed: int) -> Path:
     path = OUT / f"portfolio-v{PORTFOLIO_VERSION}g{generate.GENERATOR_VERSION}-o{orgs}-a{low}-{high}-s{seed}"
     if not (path / ".complete").exists():
-        print(f"generating {orgs} organisations into {path.relative_to(ROOT)} ...", flush=True)
+        print(f"generating {orgs} organisations into {path} ...", flush=True)
         write_portfolio(path, orgs, low, high, seed)
     return path
 

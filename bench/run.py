@@ -283,13 +283,18 @@ def _median_ratio(row: dict[str, Any]) -> float | None:
     return statistics.median(native) / statistics.median(parse)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def inventory_file(accounts: int, seed: int) -> Path:
     sys.path.insert(0, str(BENCH))
     import generate
 
     path = OUT / f"inventory-g{generate.GENERATOR_VERSION}-n{accounts}-s{seed}.json"
     if not path.exists():
-        say(f"  generating {path.relative_to(ROOT)} ...")
+        say(f"  generating {_shown(path)} ...")
         cmd = [sys.executable, str(BENCH / "generate.py"), "inventory", "--accounts", str(accounts)]
         subprocess.run([*cmd, "--seed", str(seed), "--out", str(path)], check=True, cwd=ROOT)
     return path
@@ -702,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
                 result.pop("per_rule", None)
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     say(f"load average {load()} at the end")
-    say(f"\nresults: {(OUT / 'results.json').relative_to(ROOT)} ({time.time() - started:.0f} s in all)")
+    say(f"\nresults: {_shown(OUT / 'results.json')} ({time.time() - started:.0f} s in all)")
     return 1 if mismatches or errors else 0
 
 
