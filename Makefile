@@ -33,6 +33,8 @@ test: $(STAMP) browser
 # docs/rules.md: the baseline's rule catalogue (a test fails when it is stale)
 docs: $(STAMP)
 	$(BIN)/smgov policy docs policies/baseline -o docs/rules.md
+	for pack in public-sector-us higher-education financial-services endorsements-and-privacy; do \
+		$(BIN)/smgov policy docs policies/$$pack --own -o docs/packs/$$pack.md || exit 1; done
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

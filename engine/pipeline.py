@@ -7,13 +7,13 @@ import gc
 import hashlib
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from engine import __version__
-from engine.assess import maturity, plan, waivers
+from engine.assess import coverage, maturity, plan, waivers
 from engine.evaluate import derive, findings
 from engine.evaluate.evaluation import Evaluator
 from engine.inputs import inventory
@@ -135,7 +135,7 @@ def run_check(options: CheckOptions, compiled: policies.PolicySet | None = None)
     raws.clear()  # the bytes are parsed: free them
     problems.extend(malformed)
     if not (unreadable or found or malformed):
-        problems.extend(inventory.check(sources))
+        problems.extend(inventory.check(sources, rules.declared if rules is not None else ()))
     problems.extend(later)
     if problems or rules is None:
         raise InputError(problems)
@@ -145,13 +145,15 @@ def run_check(options: CheckOptions, compiled: policies.PolicySet | None = None)
 
 def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Report:
     """Evaluate, build the findings, assess and assemble the report (of a valid inventory)."""
-    org = inventory.assemble(inputs.sources)
+    org = inventory.assemble(inputs.sources, inputs.rules.declared)
     if org is None:
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
     target, _ = maturity.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
-    results = evaluator(options.engine)(rules, org, as_of, scope=scope)
+    skipped = coverage.unassessed(rules, org)  # rules reading fields the inventory did not record
+    results = evaluator(options.engine)(coverage.assessable(rules, skipped), org, as_of, scope=scope)
+    results = coverage.completed(rules, results, skipped)
     found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
@@ -160,7 +162,8 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
     else:
         results_as_waived = results
     assessment = maturity.assess(rules, results_as_waived, org)
-    outcomes = model.outcomes(rules.rules, results)
+    assessment = replace(assessment, coverage=coverage.of(rules, results, skipped, org))
+    outcomes = model.outcomes(rules.rules, results, skipped)
     files = tuple(
         [model.InputFile(s.path, "inventory", s.sha256) for s in org.sources]
         + _policy_inputs(rules)

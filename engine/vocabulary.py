@@ -29,6 +29,7 @@ COLLECTION_OF: Final = {
     "meeting": "meetings",
     "alarm": "alarms",
     "incident": "incidents",
+    "person": "people",
 }
 KIND_OF: Final = {collection: kind for kind, collection in COLLECTION_OF.items()}
 SCOPES: Final = ("organisation", *COLLECTION_OF)
@@ -42,6 +43,7 @@ DEPARTMENT_FIELD: Final = {
     "training": "department",
     "metric": "department",
     "process": "department",
+    "person": "department",
 }
 
 

@@ -14,6 +14,7 @@ from engine import pipeline
 from engine.cli.app import main
 from engine.evaluate import derive, native
 from engine.evaluate.evaluation import RuleResult
+from engine.inputs.fields import Declared, declarations
 from engine.inputs.inventory import Inventory, build
 from engine.inputs.positions import MarkTable
 from engine.inputs.sources import Source
@@ -29,9 +30,16 @@ def source(data: Any, path: str = "<test>") -> Source:
     return Source(path, data, MarkTable({}), "0" * 64)
 
 
-def inventory(data: dict[str, Any]) -> Inventory:
+def declared(block: dict[str, Any] | None) -> tuple[Declared, ...]:
+    """The fields a ``fields:`` block declares (as a pack.yaml would), checked."""
+    found, problems = declarations(source({"fields": block}, "pack.yaml")) if block else ([], [])
+    assert problems == []
+    return tuple(found)
+
+
+def inventory(data: dict[str, Any], fields: tuple[Declared, ...] = ()) -> Inventory:
     data = {"organisation": {"name": "Test organisation"}, **data}
-    return build([source(data, "inventory.yaml")])
+    return build([source(data, "inventory.yaml")], fields)
 
 
 def rule(scope: str, require: Any, when: Any = None, **extra: Any) -> dict[str, Any]:
@@ -54,8 +62,8 @@ def rule(scope: str, require: Any, when: Any = None, **extra: Any) -> dict[str, 
     return out
 
 
-def policy_set(*rules: dict[str, Any]) -> PolicySet:
-    return compile_sources([source({"version": 1, "rules": list(rules)}, "policy.yaml")])
+def policy_set(*rules: dict[str, Any], fields: tuple[Declared, ...] = ()) -> PolicySet:
+    return compile_sources([source({"version": 1, "rules": list(rules)}, "policy.yaml")], declared=fields)
 
 
 def evaluate(engine: str, policies: PolicySet, inv: Inventory, as_of: dt.date) -> tuple[RuleResult, ...]:

@@ -16,7 +16,7 @@ from engine.evaluate import findings
 from engine.inputs.diagnostics import Diagnostic
 from engine.inputs.yaml_source import parse_yaml
 from engine.policy.conditions import FIELD_OPERATORS
-from tests.helpers import all_engines_agree, failing_ids, inventory, policy_set, rule
+from tests.helpers import all_engines_agree, declared, failing_ids, inventory, policy_set, rule
 
 CASES_DIR = Path(__file__).parent / "operators"
 
@@ -34,8 +34,9 @@ def _cases() -> list[tuple[str, dict, dict, str]]:
 
 @pytest.mark.parametrize(("data", "case"), _cases())
 def test_operator_case(data: dict, case: dict) -> None:
-    policies = policy_set(rule(case["scope"], case["require"], case.get("when")))
-    inv = inventory(data["inventory"])
+    fields = declared(data.get("fields"))  # a file may declare fields, as a pack does
+    policies = policy_set(rule(case["scope"], case["require"], case.get("when")), fields=fields)
+    inv = inventory(data["inventory"], fields)
     as_of = dt.date.fromisoformat(data["as_of"])
     results = all_engines_agree(policies, inv, as_of)
     assert failing_ids(policies, inv, results)["T-001"] == case["fails"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
 
+from engine.assess.coverage import Coverage
 from engine.evaluate.evaluation import RuleResult
 from engine.evaluate.findings import departments_of
 from engine.inputs.diagnostics import Diagnostic, InputError
@@ -139,6 +140,7 @@ class Assessment:
     imbalance: Imbalance
     target: Target
     crosswalk: Crosswalk
+    coverage: Coverage | None = None  # how much of each gate could be assessed (engine.assess.coverage)
 
 
 # --------------------------------------------------------------------------- gates

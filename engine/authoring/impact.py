@@ -164,7 +164,10 @@ def _order(s: Subject) -> tuple[str, str, str]:
 
 def default_inventories() -> list[str]:
     examples = Path(__file__).resolve().parents[2] / "examples"  # engine/authoring/impact.py -> the repository
-    found = sorted(p for p in examples.iterdir() if p.is_dir()) if examples.is_dir() else []
+    # an organisation is a directory holding inventory files itself; examples/packs/ groups the
+    # sector packs' examples, which need their pack's declared fields (name them with --inventory)
+    listed = examples.iterdir() if examples.is_dir() else ()
+    found = sorted(p for p in listed if p.is_dir() and any(p.glob("*.y*ml")))
     return [display(p) for p in found]
 
 

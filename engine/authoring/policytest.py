@@ -192,7 +192,7 @@ def load_cases(files: Sequence[Path], policies: PolicySet, default_as_of: dt.dat
             data = {"organisation": {"name": "Test organisation"}, **raw["inventory"]}
             fragment = Source(source.path, data, _Within(source, (*where, "inventory")), source.sha256)
             try:
-                org = inventory.build([fragment])
+                org = inventory.build([fragment], policies.declared)
             except InputError as exc:
                 problems.extend(_in_case(d, (*where, "inventory")) for d in exc.diagnostics)
                 continue
@@ -208,7 +208,8 @@ def load_cases(files: Sequence[Path], policies: PolicySet, default_as_of: dt.dat
 
 def subset(policies: PolicySet, rule_ids: Iterable[str]) -> PolicySet:
     wanted = set(rule_ids)
-    return PolicySet(tuple(r for r in policies.rules if r.id in wanted), policies.sources, policies.ladder)
+    rules = tuple(r for r in policies.rules if r.id in wanted)
+    return replace(policies, rules=rules, packs=(), origins=(), disabled=())
 
 
 def failing_pairs(policies: PolicySet, org: inventory.Inventory, results: tuple[RuleResult, ...]) -> tuple[Pair, ...]:

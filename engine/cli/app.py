@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from engine import __version__, pipeline
+from engine.cli import frameworks
 from engine.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -31,6 +32,7 @@ from engine.cli.common import (
 from engine.cli.policy import diff, policy
 from engine.cli.portfolio import portfolio
 from engine.cli.reports import trend, verify
+from engine.cli.schema import schema
 from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
@@ -375,9 +377,10 @@ def validate(paths: tuple[str, ...]) -> None:
         from engine.inputs import inventory
 
         sources, unread = pipeline.read_inventory(inventory_paths, read)
-        found = unread or inventory.check(sources)
+        declared = loaded.declared if ladder is not None else ()
+        found = unread or inventory.check(sources, declared)
         problems.extend(found)
-        org = inventory.assemble(sources) if ladder is not None and not unread else None
+        org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
         stage = org.organisation.get("target_stage") if org and isinstance(org.organisation, dict) else None
         unjudged = isinstance(stage, str) and not any(d.path == "organisation.target_stage" for d in found)
         if org is not None and ladder is not None and unjudged:  # a malformed one is reported already
@@ -396,8 +399,9 @@ def validate(paths: tuple[str, ...]) -> None:
 @main.command("rules")
 @POLICIES
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@frameworks.options
 @guarded
-def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
+def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **check: Any) -> None:
     """List the loaded rules with lever, stage, severity, scope and origin: the pack each
     effective rule comes from and what a pack extending it changed (severity), then the rules
     a pack disabled, with the reason.
@@ -405,7 +409,10 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
     \b
     Example:
       smgov rules --policies policies/baseline
+      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/packs/bank
     """
+    if framework:  # one framework's requirements, and with --inventory whether each passed
+        return frameworks.show(policy_dirs, framework, check["framework_inventory"], check["framework_as_of"], fmt)
     loaded = policies.load(list(policy_dirs) or pipeline.default_policies())
     origins = dict(loaded.origins)
     if fmt == "json":
@@ -456,4 +463,5 @@ main.add_command(policy)
 main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
+main.add_command(schema)
 main.add_command(portfolio)

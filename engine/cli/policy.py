@@ -141,19 +141,21 @@ def test_policies(
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the catalogue to this file (atomically).")
 @AS_OF
+@click.option("--own", is_flag=True, help="Only the rules of the last pack given, not those of the packs it extends.")
 @guarded
-def docs(paths: tuple[str, ...], output: str | None, as_of: dt.datetime | None) -> None:
+def docs(paths: tuple[str, ...], output: str | None, as_of: dt.datetime | None, own: bool) -> None:
     """A Markdown catalogue of the rules by lever and stage, with a passing and a failing
     example of each from the tests.
 
     \b
     Example:
       smgov policy docs policies/baseline -o docs/rules.md
+      smgov policy docs policies/financial-services --own -o docs/packs/financial-services.md
     """
     refuse_overwriting([output_write(output)], input_files(_dirs(paths), "policy"))
     loaded = policies.load(_dirs(paths))
     cases = policytest.load_cases(policytest.case_files(loaded, paths), loaded, _today(as_of))
-    _emit(policydocs.render(loaded, cases), output)
+    _emit(policydocs.render(loaded, cases, loaded.packs[-1].name if own and loaded.packs else None), output)
 
 
 @policy.command("impact")

@@ -7,6 +7,8 @@ indexes for ``related``). It belongs to one check: two checks never share one.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from itertools import product, repeat
 from typing import Any
@@ -16,7 +18,36 @@ from engine.policy import ir
 from engine.policy.patterns import compile_pattern
 
 Env = tuple[Any, Any]  # (subject, current item)
-IndexKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]  # collection, key paths, fields needed
+# collection, key paths, fields needed, how each key is normalised
+IndexKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...]]
+
+_URL_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.|mobile\.)?")
+
+
+def _casefold(value: Any) -> Any:
+    return value.strip().casefold() or None if isinstance(value, str) else value
+
+
+def _handle(value: Any) -> Any:
+    return value.strip().lstrip("@").strip().casefold() or None if isinstance(value, str) else value
+
+
+def _url(value: Any) -> Any:
+    """``https://www.X.com/Agency/?a=1#top`` -> ``x.com/agency``: scheme, ``www.``/``m.``, query,
+    fragment and trailing slashes left out, case folded."""
+    if not isinstance(value, str):
+        return value
+    text = re.split(r"[?#]", value.strip().casefold(), maxsplit=1)[0]
+    return _URL_PREFIX.sub("", text).rstrip("/") or None
+
+
+#: ``related``'s ``normalise`` (``engine.policy.ir.NORMALISERS``): what both sides of a link are
+#: compared as. Text that normalises to nothing links to nothing (as a missing value).
+NORMALISE = {"casefold": _casefold, "handle": _handle, "url": _url}
+
+
+def normalised(value: Any, how: str) -> Any:
+    return NORMALISE[how](value) if how else value
 
 
 class Scope:
@@ -49,12 +80,20 @@ class Scope:
         return compile_pattern(source)
 
     def index(
-        self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...] = ()
+        self,
+        collection: str,
+        paths: tuple[tuple[str, ...], ...],
+        needs: tuple[str, ...] = (),
+        folds: tuple[str, ...] = (),
     ) -> dict[tuple[Any, ...], list[Any]]:
         """Items of ``collection`` keyed by their values at ``paths`` (list values fan out),
-        only those whose top-level fields ``needs`` are all present and not null."""
-        key = (collection, paths, needs)
+        only those whose top-level fields ``needs`` are all present and not null; ``folds``:
+        how each key value is normalised (``NORMALISE``; none when empty)."""
+        key = (collection, paths, needs, folds)
         table = self._indexes.get(key)
+        if table is None and folds:
+            table = self._folded(collection, paths, needs, folds)
+            self._indexes[key] = table
         if table is None:
             table = {}
             items = self.inventory.collections.get(collection, [])
@@ -98,12 +137,34 @@ class Scope:
             self._indexes[key] = table
         return table
 
-    def counts(self, collection: str, paths: tuple[tuple[str, ...], ...]) -> dict[tuple[Any, ...], int]:
+    def _folded(
+        self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...], folds: tuple[str, ...]
+    ) -> dict[tuple[Any, ...], list[Any]]:
+        """:meth:`index` with each key value normalised first."""
+        table: dict[tuple[Any, ...], list[Any]] = {}
+        for item in self.inventory.collections.get(collection, []):
+            if any(item.get(name) is None for name in needs):
+                continue
+            options = []
+            for path, how in zip(paths, folds, strict=True):
+                value = get(item, path)
+                values = value if isinstance(value, list) else ([] if value is None else [value])
+                options.append([n for v in values if (n := normalised(v, how)) is not None])
+            for combo in dict.fromkeys(product(*options)):
+                table.setdefault(combo, []).append(item)
+        return table
+
+    def counts(
+        self, collection: str, paths: tuple[tuple[str, ...], ...], folds: tuple[str, ...] = ()
+    ) -> dict[tuple[Any, ...], int]:
         """How many items :meth:`index` would list under each key."""
-        key = (collection, paths)
+        key = (collection, paths, folds)
         table = self._counts.get(key)
+        if table is None and folds:
+            table = {value: len(items) for value, items in self.index(collection, paths, (), folds).items()}
+            self._counts[key] = table
         if table is None:
-            listed = self._indexes.get((collection, paths, ()))
+            listed = self._indexes.get((collection, paths, (), ()))
             column: list[Any] = []
             if listed is None and len(paths) == 1 and len(paths[0]) == 1:
                 column = list(map(dict.get, self.inventory.collections.get(collection, []), repeat(paths[0][0])))
@@ -118,11 +179,39 @@ class Scope:
 
     def related_items(self, node: ir.Related, env: Env) -> list[Any]:
         if not node.on:
-            return self.inventory.collections.get(node.collection, [])
-        ours = tuple(read(field, env, self) for _, field in node.on)
-        if any(v is None for v in ours):
-            return []
-        return self.index(node.collection, tuple(p for p, _ in node.on)).get(ours, [])
+            items = self.inventory.collections.get(node.collection, [])
+        else:
+            folds = node.normalise or ("",) * len(node.on)
+            ours = tuple(
+                normalised(read(field, env, self), how) for (_, field), how in zip(node.on, folds, strict=True)
+            )
+            if any(v is None for v in ours):
+                return []
+            items = self.index(node.collection, tuple(p for p, _ in node.on), (), node.normalise).get(ours, [])
+        return [item for item in items if item is not env[0]] if node.others else items
+
+
+def fold(value: Any) -> Any:
+    """Case- and form-insensitive key of a text: NFKC of the Unicode case fold of its NFKC form
+    ('Straße', 'STRASSE' and 'ｓｔｒａｓｓｅ' fold alike); each text of a list; other values as they are."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    if isinstance(value, list):
+        return [fold(item) for item in value]
+    return value
+
+
+def days_between(later: Any, earlier: Any) -> int | None:
+    """``later - earlier`` in days, both ISO dates; ``None`` when either is not a date string."""
+    if not isinstance(later, str) or not isinstance(earlier, str):
+        return None
+    return (dt.date.fromisoformat(later) - dt.date.fromisoformat(earlier)).days
+
+
+def same_folded(left: Any, right: Any) -> bool | None:
+    if not isinstance(left, str) or not isinstance(right, str):
+        return None
+    return bool(fold(left) == fold(right))
 
 
 def get(data: Any, path: tuple[str, ...]) -> Any:
@@ -179,6 +268,13 @@ def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
             return None
         test = (holds(operand.condition, (env[0], item), scope) for item in items)
         return any(test) if operand.quantifier == "any" else all(test)
+    if isinstance(operand, ir.DaysBetween):
+        start = operand.start if isinstance(operand.start, str) else read(operand.start, env, scope)
+        return days_between(read(operand.field, env, scope), start)
+    if isinstance(operand, ir.Folded):
+        return fold(read(operand.field, env, scope))
+    if isinstance(operand, ir.SameFolded):
+        return same_folded(read(operand.left, env, scope), read(operand.right, env, scope))
     if isinstance(operand, ir.Related):
         items = scope.related_items(operand, env)
         if operand.where is None:

@@ -67,6 +67,8 @@ class Finding:
     references: tuple[str, ...]
     fingerprint: str
     waiver: Waiver | None = None
+    members: tuple[str, ...] = ()  # a group finding (one cause, several subjects): every member's id
+    frameworks: tuple[str, ...] = ()  # of the rule: reports show them beside its references
 
     @property
     def waived(self) -> bool:
@@ -152,7 +154,14 @@ def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ..
     seen: dict[str, ir.Operand] = {}
     for node in ir.walk(rule.require):
         if isinstance(node, ir.Test):
-            for operand in (node.left, node.right):
+            # a comparison of two fields shows both values beside its result
+            left = node.left
+            parts: tuple[ir.Operand | str, ...] = ()
+            if isinstance(left, ir.SameFolded):
+                parts = (left.left, left.right)
+            elif isinstance(left, ir.DaysBetween):
+                parts = (left.field, left.start)
+            for operand in (*parts, node.left, node.right):
                 if isinstance(operand, (ir.Field, *ir.DERIVED_TYPES)) and not (
                     isinstance(operand, ir.Field) and operand.root == "item"
                 ):
@@ -260,8 +269,9 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         subject_kind=kind,
         remediation=rule.remediation,
         references=rule.references,
+        frameworks=rule.frameworks,
     )
-    return [
+    found = [
         make(
             subject_id=subject_id,
             departments=departments_of(kind, subject),
@@ -272,6 +282,65 @@ def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory
         )
         for subject, subject_id, location in zip(subjects, ids, locations, strict=True)
     ]
+    links = _links(rule)
+    return _grouped(rule, links, subjects, found, scope) if links and len(found) > 1 else found
+
+
+def _links(rule: ir.CompiledRule) -> tuple[ir.Related, ...]:
+    """The ``related ... others: true`` of a rule's ``require``: subjects they link are one cause."""
+    return tuple(n for n in ir.walk(rule.require) if isinstance(n, ir.Related) and n.others and n.on)
+
+
+def _grouped(
+    rule: ir.CompiledRule,
+    links: tuple[ir.Related, ...],
+    subjects: list[Any],
+    found: list[Finding],
+    scope: derive.Scope,
+) -> list[Finding]:
+    """Failing subjects that a rule's ``others`` links tie together (the same account listed
+    twice) are one finding naming every member, not one per member: the first member's (by
+    id) finding, its message followed by the others, its fingerprint made from every member."""
+    parent = list(range(len(found)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[tuple[Any, ...], int] = {}
+    for number, subject in enumerate(subjects):
+        for link_number, link in enumerate(links):
+            folds = link.normalise or ("",) * len(link.on)
+            key = tuple(
+                derive.normalised(derive.read(f, (subject, None), scope), how)
+                for (_, f), how in zip(link.on, folds, strict=True)
+            )
+            if any(v is None for v in key):
+                continue
+            other = first_with.setdefault((link_number, *key), number)
+            parent[root(number)] = root(other)
+    groups: dict[int, list[Finding]] = {}
+    for number, finding in enumerate(found):
+        groups.setdefault(root(number), []).append(finding)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        group.sort(key=attrgetter("subject_id"))
+        first, members = group[0], tuple(f.subject_id for f in group)
+        out.append(
+            dataclasses.replace(
+                first,
+                message=f"{first.message} (the same as {', '.join(members[1:])})",
+                departments=tuple(dict.fromkeys(d for f in group for d in f.departments)),
+                fingerprint=fingerprint(rule.id, rule.scope, "\x1e".join(members)),
+                members=members,
+            )
+        )
+    return out
 
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from engine.evaluate.derive import Scope
+from engine.evaluate.derive import NORMALISE, Scope, days_between, fold, same_folded
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
@@ -27,9 +27,11 @@ class _Gen:
 
     def __init__(self) -> None:
         self.constants: list[Any] = []
-        # related-item indexes: (collection, the paths they are keyed by, fields each item must have)
-        self.tables: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
-        self.counts: list[tuple[str, tuple[tuple[str, ...], ...]]] = []  # linked items per key, counted
+        # related-item indexes: (collection, the paths they are keyed by, fields each item must
+        # have, how each key is normalised)
+        self.tables: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...], tuple[str, ...]]] = []
+        # linked items per key, counted: (collection, paths, normalisation)
+        self.counts: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
         self.hoisted: dict[str, str] = {}  # top-level subject field -> the local that holds it (generate sets it)
@@ -87,6 +89,14 @@ class _Gen:
             )
         if isinstance(operand, ir.DaysSince):
             return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
+        if isinstance(operand, ir.DaysBetween):
+            start = operand.start if isinstance(operand.start, str) else None
+            other = repr(start) if start is not None else self.field(operand.start, item)  # type: ignore[arg-type]
+            return f"_between({self.field(operand.field, item)}, {other})"
+        if isinstance(operand, ir.Folded):
+            return f"_fold({self.field(operand.field, item)})"
+        if isinstance(operand, ir.SameFolded):
+            return f"_same({self.field(operand.left, item)}, {self.field(operand.right, item)})"
         if isinstance(operand, ir.Matches):
             pattern = self.const(compile_pattern(operand.pattern))
             return (
@@ -101,27 +111,36 @@ class _Gen:
                 f"else {fn}({self.cond(operand.condition, inner)} for {inner} in {t}))"
             )
         if isinstance(operand, ir.Related):
-            if operand.on and operand.where is None:  # a plain count of linked items: a table of counts
-                self.counts.append((operand.collection, tuple(p for p, _ in operand.on)))
-                keys = [self.field(f, item) for _, f in operand.on]
+            folds = operand.normalise or ("",) * len(operand.on)
+            keys = [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
+            paths = tuple(p for p, _ in operand.on)
+            if operand.on and operand.where is None and not operand.others:  # a plain count: a table of counts
+                self.counts.append((operand.collection, paths, operand.normalise))
                 return f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
                 # a dict index built once per check; a key holding None is never in it (no link)
-                self.tables.append((operand.collection, tuple(p for p, _ in operand.on), needs))
-                keys = [self.field(f, item) for _, f in operand.on]
+                self.tables.append((operand.collection, paths, needs, operand.normalise))
                 pool = f"T[{len(self.tables) - 1}].get(({', '.join(keys)},), ())"
             elif needs:
-                self.tables.append((operand.collection, (), needs))
+                self.tables.append((operand.collection, (), needs, ()))
                 pool = f"T[{len(self.tables) - 1}].get((), ())"
             else:
                 pool = f"ALL[{operand.collection!r}]"
-            if operand.where is None:
-                return f"len({pool})"
             inner = f"_i{self.counter}"
-            return f"len([1 for {inner} in {pool} if {self.cond(operand.where, inner)}])"
+            tests = [f"{inner} is not s"] if operand.others else []  # the subject itself left out
+            if operand.where is not None:
+                tests.append(self.cond(operand.where, inner))
+            if not tests:
+                return f"len({pool})"
+            return f"len([1 for {inner} in {pool} if {' and '.join(tests)}])"
         raise TypeError(f"unknown operand {operand!r}")  # pragma: no cover
+
+    @staticmethod
+    def folded(expr: str, how: str) -> str:
+        """``expr`` normalised as ``related``'s ``normalise`` says (derive.NORMALISE)."""
+        return f"NORM[{how!r}]({expr})" if how else expr
 
     def test(self, node: ir.Test, item: str) -> str:
         left = self.value(node.left, item)
@@ -164,8 +183,12 @@ def needed(node: ir.Node) -> frozenset[str]:
         if (node.op == "exists" and not node.right) or (node.op == "one_of" and None in node.right):
             return frozenset()
         fields = [node.left.numerator, node.left.denominator] if isinstance(node.left, ir.Ratio) else [node.left]
-        if isinstance(node.left, (ir.DaysSince, ir.Matches)):
+        if isinstance(node.left, (ir.DaysSince, ir.Matches, ir.Folded)):
             fields = [node.left.field]
+        if isinstance(node.left, ir.DaysBetween):
+            fields = [node.left.field, node.left.start]
+        if isinstance(node.left, ir.SameFolded):
+            fields = [node.left.left, node.left.right]
         if isinstance(node.right, ir.Field):
             fields.append(node.right)
         return frozenset(f.path[0] for f in fields if isinstance(f, ir.Field) and f.root == "item" and f.path)
@@ -236,11 +259,15 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
         "T": [scope.index(*spec) for spec in gen.tables],
         "C": [scope.counts(*spec) for spec in gen.counts],
         "_get": _get,
+        "_between": days_between,
+        "_fold": fold,
+        "_same": same_folded,
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),
         "UNTIL": _Days(scope, until=True),
         "ALL": scope.inventory.collections,
+        "NORM": NORMALISE,
     }
 
 

@@ -90,9 +90,11 @@ def _fields(schema: dict[str, Any], root: dict[str, Any], prefix: str = "") -> d
 
 
 @cache
-def fields_of(kind: str) -> dict[str, Field]:
-    """``kind`` is a scope (``account``, ``organisation`` ...) -> its fields by dotted path."""
-    root = load_schema("inventory")
+def fields_of(kind: str, schema: str = "inventory") -> dict[str, Field]:
+    """``kind`` is a scope (``account``, ``organisation`` ...) -> its fields by dotted path, in
+    the inventory schema or an effective one (``schema``: with declared fields, see
+    ``engine.inputs.fields``)."""
+    root = load_schema(schema)
     if kind == "organisation":
         top = root["properties"]
         fields = _fields(_resolve(top["organisation"], root), root)

@@ -188,12 +188,12 @@ def references(inventory: Inventory, ids: Mapping[str, set[Any]], hints: Hints) 
                         )
 
 
-def dates(inventory: Inventory) -> Iterator[Diagnostic]:
+def dates(inventory: Inventory, schema: str = "inventory") -> Iterator[Diagnostic]:
     scopes = [(kind, inventory.items(kind)) for kind in COLLECTION_OF]
     scopes.append(("organisation", [inventory.organisation_subject()]))
     for kind, items in scopes:
-        for spec in fields_of(kind).values():
-            if spec.type != "date" or not items:
+        for spec in fields_of(kind, schema).values():
+            if "date" not in (spec.type, spec.item_type) or not items:  # a date, or a list of dates
                 continue
             distinct = _distinct(items, spec.path)
             bad = set()
@@ -241,13 +241,13 @@ Keep = tuple[tuple[tuple[str, ...], Callable[[Any], bool], bool], ...]  # (path,
 
 
 @cache
-def _kept(scope: str) -> Keep:
+def _kept(scope: str, schema: str = "inventory") -> Keep:
     """The fields of a ``scope`` (a kind, or ``governance``) that the id, reference and date
     checks read, each with the test its value must pass for them to read it."""
     kind = "organisation" if scope == "governance" else scope
     fields: list[tuple[tuple[str, ...], Callable[[Any], bool], bool]] = [(("id",), _is_id, False)]
     fields.append((("name",), _is_name, False))
-    for spec in fields_of(kind).values():
+    for spec in fields_of(kind, schema).values():
         if spec.references:
             fields.append((tuple(spec.path.split(".")), _is_id, spec.type == "array"))
         elif spec.type == "date":
@@ -287,7 +287,7 @@ def _clean(value: Any, fields: Keep) -> dict[str, Any]:
     return out
 
 
-def checkable(data: Any, rejected: Mapping[str, set[int]]) -> Any:
+def checkable(data: Any, rejected: Mapping[str, set[int]], schema: str = "inventory") -> Any:
     """The parts of a file the schema rejects that the other checks can still read: the
     well-typed ids, references and dates, at the places (indices) they have in the file.
     ``rejected``: per collection, the items the schema found a problem in (the others are
@@ -301,7 +301,7 @@ def checkable(data: Any, rejected: Mapping[str, set[int]]) -> Any:
         elif key in KIND_OF and isinstance(value, list):
             bad = rejected.get(key, set())
             if bad:
-                fields = _kept(KIND_OF[key])
+                fields = _kept(KIND_OF[key], schema)
                 value = [_clean(item, fields) if i in bad else item for i, item in enumerate(value)]
             out[key] = value
     return out

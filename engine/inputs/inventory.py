@@ -9,12 +9,12 @@ every problem, not the first kind found.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from engine.inputs import integrity, schemas
+from engine.inputs import fields, integrity, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.sources import Source
 from engine.vocabulary import COLLECTION_OF, KIND_OF
@@ -34,6 +34,12 @@ class Inventory:
     segments: Mapping[str, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
     organisation_source: int = 0
     governance_source: int = -1
+    header: fields.Header = field(default_factory=fields.Header)  # declared and recorded fields
+
+    def records(self, kind: str, name: str) -> bool:
+        """Whether this inventory collected field ``name`` (top level) of ``kind``'s items."""
+        recorded = self.header.recorded.get(COLLECTION_OF.get(kind, ""))
+        return recorded is None or name in recorded
 
     @property
     def organisation_id(self) -> str:
@@ -91,12 +97,14 @@ class Inventory:
         return seg[1], index - seg[0] + seg[2]
 
 
-def _merge(sources: list[Source]) -> tuple[Inventory | None, list[Diagnostic]]:
-    inventory, problems, whole = _combine(sources)
+def _merge(sources: list[Source], header: fields.Header) -> tuple[Inventory | None, list[Diagnostic]]:
+    inventory, problems, whole = _combine(sources, header=header)
     return (inventory if whole else None), problems
 
 
-def _combine(sources: list[Source], documents: list[Any] | None = None) -> tuple[Inventory, list[Diagnostic], bool]:
+def _combine(
+    sources: list[Source], documents: list[Any] | None = None, header: fields.Header | None = None
+) -> tuple[Inventory, list[Diagnostic], bool]:
     """The files merged, the merge's problems, and whether there is an organisation (without
     one the inventory has an empty organisation). ``documents``: what to merge instead of each
     source's data (the parts of invalid files that can still be checked)."""
@@ -147,51 +155,55 @@ def _combine(sources: list[Source], documents: list[Any] | None = None) -> tuple
         segments={k: tuple(v) for k, v in segments.items()},
         organisation_source=organisation[0] if organisation else 0,
         governance_source=governance[0] if governance else -1,
+        header=header or fields.Header(),
     )
     return inventory, problems, organisation is not None
 
 
-def check(sources: list[Source]) -> list[Diagnostic]:
-    """Every problem of the inventory these files make: schema, merge, ids, references, dates.
+def check(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> list[Diagnostic]:
+    """Every problem of the inventory these files make: declared and recorded fields, schema,
+    merge, ids, references, dates. ``declared``: the fields the packs declare, in force too.
 
     A file the schema rejects still has its ids, references and dates checked, those that are
     well-typed (its other values are the schema's problems), so one run reports them all."""
-    problems: list[Diagnostic] = []
+    header, problems = fields.header(sources, declared)
+    name = header.schema
     typed = True  # every file passed the typed fast check, which reads each date as a real date
     hints = integrity.Hints(sources)
     documents: list[Any] = [source.data for source in sources]
     for number, source in enumerate(sources):
         if not isinstance(source.data, dict):
             problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
-        elif not schemas.passes_fast_check("inventory", source.data, source.json_types):
+        elif not schemas.passes_fast_check(name, source.data, source.json_types):
             typed = False
             rejected: dict[str, set[int]] = {}
-            found = schemas.reference_problems("inventory", source, explain=integrity.explainer(hints, rejected))
+            found = schemas.reference_problems(name, source, explain=integrity.explainer(hints, rejected))
             if found:
-                documents[number] = integrity.checkable(source.data, rejected)
+                documents[number] = integrity.checkable(source.data, rejected, name)
             problems.extend(found)
-    inventory, merged, _ = _combine(sources, documents)
+    inventory, merged, _ = _combine(sources, documents, header)
     problems.extend(merged)
     ids = {collection: set(integrity.column(items, "id")) for collection, items in inventory.collections.items()}
     problems += [*integrity.duplicates(inventory, ids), *integrity.references(inventory, ids, hints)]
-    return [*problems, *([] if typed else integrity.dates(inventory))]
+    return [*problems, *([] if typed else integrity.dates(inventory, name))]
 
 
-def assemble(sources: list[Source]) -> Inventory | None:
+def assemble(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> Inventory | None:
     """The files merged into one inventory, unchecked (None when they cannot be): only for
     work whose result is used once :func:`check` has found no problem."""
     if not all(isinstance(source.data, dict) for source in sources):
         return None
     try:
-        return _merge(sources)[0]
+        header, _ = fields.header(sources, declared)
+        return _merge(sources, header)[0]
     except (AttributeError, TypeError, ValueError, KeyError):  # shapes only check() can name
         return None
 
 
-def build(sources: list[Source]) -> Inventory:
+def build(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> Inventory:
     """Validate each file, merge them, and check ids, references and dates. Raises InputError."""
-    problems = check(sources)
-    inventory = None if problems else assemble(sources)
+    problems = check(sources, declared)
+    inventory = None if problems else assemble(sources, declared)
     if inventory is None:
         raise InputError(problems)
     return inventory

@@ -7,6 +7,7 @@ to decide and report every problem with its path.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from difflib import get_close_matches
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import referencing
 
 from engine.inputs.diagnostics import Diagnostic, dotted, shown
 from engine.inputs.sources import Source
@@ -31,10 +33,51 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"bundled directory {name!r} not found")  # pragma: no cover
 
 
+#: Schemas made at run time from a bundled one (the inventory with declared fields), by name.
+_DERIVED: dict[str, dict[str, Any]] = {}
+
+
+def derive(base: str, schema: dict[str, Any]) -> str:
+    """Register ``schema``, a variant of the bundled ``base`` schema, and return its name
+    (``inventory+<digest>``): the same content always gets the same name, so every cached
+    checker of it is built once."""
+    text = json.dumps(schema, sort_keys=True, default=str)
+    name = f"{base}+{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    _DERIVED.setdefault(name, schema)
+    return name
+
+
+def base_of(name: str) -> str:
+    """The bundled schema a (possibly derived) schema name comes from."""
+    return name.partition("+")[0]
+
+
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    """``name`` like ``inventory`` -> the parsed ``schemas/inventory.schema.json``."""
+    """``name`` like ``inventory`` -> the parsed ``schemas/inventory.schema.json`` (or a
+    schema registered by :func:`derive`)."""
+    if name in _DERIVED:
+        return _DERIVED[name]
     return json.loads((data_dir("schemas") / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+def bundled() -> dict[str, Path]:
+    """Every bundled schema by name (``inventory`` -> its ``inventory.schema.json``)."""
+    suffix = ".schema.json"
+    found = sorted(data_dir("schemas").glob(f"*{suffix}"))
+    return {path.name.removesuffix(suffix): path for path in found}
+
+
+@cache
+def registry() -> referencing.Registry[Any]:
+    """Every bundled schema under its ``$id`` (``https://smgov.invalid/schemas/NAME.schema.json``),
+    read from the installed package: give it to jsonschema (``registry=``) and a ``$ref`` to
+    any of them resolves without the network."""
+    resources = []
+    for name in bundled():
+        schema = load_schema(name)
+        resources.append((schema["$id"], referencing.Resource.from_contents(schema)))
+    return referencing.Registry().with_resources(resources)
 
 
 @cache
@@ -51,7 +94,7 @@ def fast_check(name: str) -> TypedValidator | None:
 def passes_fast_check(name: str, data: Any, json_types: bool = False) -> bool:
     """Whether the typed fast check accepts ``data`` (only for bulk formats; a no decides
     nothing). ``json_types``: ``data`` was parsed from JSON, so holds no date objects."""
-    check = fast_check(name) if name in BULK else None
+    check = fast_check(name) if base_of(name) in BULK else None
     return check is not None and check(data, json_types)
 
 
@@ -90,7 +133,7 @@ def _errors(name: str, document: Any) -> Iterator[jsonschema.ValidationError]:
     full = _full(name)
     schema = full.schema
     bulky = {}
-    if name in BULK and isinstance(document, dict) and fast_check(name) is not None:
+    if base_of(name) in BULK and isinstance(document, dict) and fast_check(name) is not None:
         for key, sub in schema.get("properties", {}).items():
             value = document.get(key)
             plain_array = isinstance(sub, dict) and set(sub) == {"type", "items"} and sub["type"] == "array"
@@ -173,6 +216,11 @@ _TYPE_WORDS = {
     "object": "a mapping of keys to values",
 }
 
+#: Declared ``email`` and ``url`` fields: the test is in the schema itself, so editors, jsonschema
+#: and the typed fast check all apply the same one.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+URL_PATTERN = r"^https?://[^\s/?#]+([/?#]\S*)?$"
+
 #: What an id (and a reference to one) may be made of, in words.
 ID_WORDS = "letters, digits and . _ : - only, starting with a letter or digit"
 
@@ -186,6 +234,8 @@ _PATTERN_WORDS = {
     "^[0-9a-f]{64}$": "64 hexadecimal digits (0-9, a-f)",
     "^[0-9a-f]{32}$": "32 hexadecimal digits (0-9, a-f)",
     "^[^/\\\\]+$": "a name without / or \\",
+    EMAIL_PATTERN: "an e-mail address (name@example.org)",
+    URL_PATTERN: "a web address starting with http:// or https://",
 }
 _ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 

@@ -69,8 +69,8 @@ class _Translator:
         return target, ref
 
     def type_of(self, schema: Any, path: Path) -> Any:
-        if schema is True or schema == {}:
-            return Any
+        if schema is True or (isinstance(schema, dict) and not set(schema) - _IGNORED):
+            return Any  # no constraint, only annotations (a block checked on its own)
         if not isinstance(schema, dict):
             raise Unsupported(f"schema {schema!r} at {_where(path)}")
         schema, ref = self.resolve(schema)

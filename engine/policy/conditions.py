@@ -7,8 +7,10 @@ type reasons is a policy error, not a silent miss.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -19,7 +21,7 @@ from engine.inputs.catalogue import fields_of
 from engine.inputs.diagnostics import shown
 from engine.policy import ir
 from engine.policy.patterns import pattern_problem
-from engine.vocabulary import KIND_OF
+from engine.vocabulary import COLLECTION_OF, KIND_OF
 
 PathT = tuple[str | int, ...]
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -40,6 +42,10 @@ class Context:
     subject: str  # the rule's scope
     item: Mapping[str, Spec] | Spec | None = None  # fields of an object item, or a scalar item
     item_label: str = ""
+    schema: str = "inventory"  # the inventory schema fields are typed by (with declared fields)
+
+    def fields(self, kind: str) -> dict[str, Spec]:
+        return fields_of(kind, self.schema)
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -57,12 +63,12 @@ def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
         return ir.Field("item", ()), ctx.item
     head, _, rest = path.partition(".")
     roots = {
-        "$subject": ("subject", fields_of(ctx.subject)),
+        "$subject": ("subject", ctx.fields(ctx.subject)),
         "$organisation": (
             "organisation",
-            {k: v for k, v in fields_of("organisation").items() if not k.startswith("governance")},
+            {k: v for k, v in ctx.fields("organisation").items() if not k.startswith("governance")},
         ),
-        "$governance": ("governance", fields_of("governance")),
+        "$governance": ("governance", ctx.fields("governance")),
     }
     if head in roots:
         root, fields = roots[head]
@@ -78,7 +84,7 @@ def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
     elif ctx.item is not None:
         root, fields, name = "item", ctx.item, path
     else:
-        root, fields, name = "subject", fields_of(ctx.subject), path
+        root, fields, name = "subject", ctx.fields(ctx.subject), path
     parts = name.split(".")
     if not all(_NAME.match(p) for p in parts):
         raise CompileError(f"{path!r} is not a valid path (lower-case names joined by dots)", where)
@@ -180,10 +186,49 @@ def op_exists(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Path
     return ir.Test(field, "exists", value)
 
 
+def _fold_option(value: Any, key: str, where: PathT) -> tuple[Any, bool]:
+    """``{KEY: X, fold: true}`` (or ``{ref: PATH, fold: true}``) -> (X or {ref: PATH}, fold);
+    any other value -> (value, False). ``fold`` compares texts case- and form-insensitively."""
+    if not isinstance(value, Mapping) or ("fold" not in value and key not in value):
+        return value, False
+    unknown = [k for k in value if k not in (key, "ref", "fold")]
+    if unknown or (key in value) == ("ref" in value):
+        raise CompileError(f"expected {{{key}: VALUE, fold: true}} or {{ref: PATH, fold: true}}", where)
+    fold = value.get("fold", False)
+    if not isinstance(fold, bool):
+        raise CompileError("fold takes true or false", (*where, "fold"))
+    return (value[key] if key in value else {"ref": value["ref"]}), fold
+
+
+def _text_only(spec: Spec, kind: str, op: str, where: PathT) -> None:
+    if kind != "string":
+        raise CompileError(f"fold compares texts; {spec.path!r} is of type {spec.type} ({op})", where)
+
+
+def _fold_enum(enum: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(derive_fold(v) for v in enum)
+
+
+def derive_fold(value: Any) -> Any:
+    """The folding of ``engine.evaluate.derive.fold`` (the same formula; kept here because the
+    policy layer may not import the evaluators): NFKC of the case fold of the NFKC form."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return value
+
+
 def _equality(op: str) -> Op:
     def compile_(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
         _scalar_only(spec, op, where)
-        return ir.Test(field, op, _operand(value, spec, ctx, where))
+        value, fold = _fold_option(value, "value", where)
+        if not fold:
+            return ir.Test(field, op, _operand(value, spec, ctx, where))
+        _text_only(spec, spec.type, op, where)
+        value = value if isinstance(value, Mapping) else derive_fold(value)
+        right = _operand(value, spec, ctx, where, enum=_fold_enum(spec.enum))
+        if isinstance(right, ir.Field):
+            return ir.Test(ir.SameFolded(field, right), "equals", op == "equals")
+        return ir.Test(ir.Folded(field), op, derive_fold(right))
 
     return compile_
 
@@ -202,8 +247,22 @@ def _ordering(op: str) -> Op:
 
 def op_one_of(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     _scalar_only(spec, "one_of", where)
+    fold = False
+    if isinstance(value, Mapping):
+        if set(value) - {"values", "fold"} or "values" not in value or not isinstance(value.get("fold", False), bool):
+            raise CompileError("one_of takes a list of values, or {values: [...], fold: true}", where)
+        value, fold = value["values"], value.get("fold", False)
+        where = (*where, "values")
     if not isinstance(value, list) or not value:
         raise CompileError("one_of takes a non-empty list of values", where)
+    if fold:
+        _text_only(spec, spec.type, "one_of", where)
+        enum = _fold_enum(spec.enum)
+        items = tuple(
+            derive_fold(_check_literal(derive_fold(v), spec.type, enum, repr(spec.path), (*where, i)))
+            for i, v in enumerate(value)
+        )
+        return ir.Test(ir.Folded(field), "one_of", items)
     items = tuple(_check_literal(v, spec.type, spec.enum, repr(spec.path), (*where, i)) for i, v in enumerate(value))
     return ir.Test(field, "one_of", items)
 
@@ -228,14 +287,21 @@ def _list_only(spec: Spec, op: str, where: PathT) -> None:
 
 def _item_context(spec: Spec, ctx: Context) -> Context:
     item = Spec(path="$item", type=spec.item_type or "string", enum=spec.item_enum, references=spec.references)
-    return Context(ctx.subject, item, f"{spec.path!r}")
+    return Context(ctx.subject, item, f"{spec.path!r}", ctx.schema)
 
 
 def op_contains(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     _list_only(spec, "contains", where)
     item = _item_context(spec, ctx).item
     assert isinstance(item, Spec)
-    return ir.Test(field, "contains", _operand(value, item, ctx, where, item.type, item.enum))
+    value, fold = _fold_option(value, "value", where)
+    if not fold:
+        return ir.Test(field, "contains", _operand(value, item, ctx, where, item.type, item.enum))
+    _text_only(spec, item.type, "contains", where)
+    if isinstance(value, Mapping):
+        raise CompileError("contains with fold compares with a value, not a {ref: PATH}", where)
+    literal = _check_literal(derive_fold(value), item.type, _fold_enum(item.enum), repr(spec.path), where)
+    return ir.Test(ir.Folded(field), "contains", derive_fold(literal))
 
 
 def _date_only(spec: Spec, op: str, where: PathT) -> None:
@@ -268,6 +334,37 @@ def op_days_since(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: 
 def op_days_until(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     _date_only(spec, "days_until", where)
     return comparisons(value, ir.DaysSince(field, until=True), where)[0]
+
+
+def op_days_after(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
+    """``{from: DATE | {ref: PATH}, <comparison>}``: the field's date minus ``from`` in days."""
+    _date_only(spec, "days_after", where)
+    if not isinstance(value, Mapping) or "from" not in value:
+        raise CompileError(
+            "days_after needs 'from' (a date 'YYYY-MM-DD' or {ref: PATH}) and a comparison, "
+            "e.g. {from: {ref: created_on}, lte: 60}",
+            where,
+        )
+    start = value["from"]
+    if isinstance(start, Mapping):
+        other, other_spec = resolve(start.get("ref") if set(start) == {"ref"} else None, ctx, (*where, "from", "ref"))
+        if other_spec.type != "date":
+            raise CompileError(f"days_after counts from a date; {start['ref']!r} is of type {other_spec.type}", where)
+        begin: ir.Field | str = other
+    else:
+        begin = _iso_date(start, (*where, "from"))
+    return comparisons(value, ir.DaysBetween(field, begin), where, extra=("from",))[0]
+
+
+def _iso_date(value: Any, where: PathT) -> str:
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise CompileError(f"expected a calendar date 'YYYY-MM-DD' or {{ref: PATH}}, got {value!r}", where)
 
 
 def op_count(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
@@ -324,6 +421,7 @@ FIELD_OPERATORS: dict[str, Op] = {
     "within_days": op_within_days,
     "days_since": op_days_since,
     "days_until": op_days_until,
+    "days_after": op_days_after,
     "count": op_count,
     "share": op_share,
     "ratio": op_ratio,
@@ -336,18 +434,16 @@ LOGICAL = ("all", "any", "not", "related")
 def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
     if not isinstance(spec, Mapping):
         raise CompileError("related takes a mapping: {collection, on, where, count}", where)
-    unknown = [k for k in spec if k not in ("collection", "on", "where", "count")]
+    keys = ["collection", "on", "where", "count", "normalise", "others"]
+    unknown = [k for k in spec if k not in keys]
     if unknown:
-        raise CompileError(
-            f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), ['collection', 'on', 'where', 'count'])}",
-            where,
-        )
+        raise CompileError(f"unknown key {unknown[0]!r} in related{_hint(str(unknown[0]), keys)}", where)
     collection = spec.get("collection")
     if collection not in KIND_OF:
         raise CompileError(
             f"unknown collection {collection!r}{_hint(str(collection), sorted(KIND_OF))}", (*where, "collection")
         )
-    theirs = fields_of(KIND_OF[collection])
+    theirs = ctx.fields(KIND_OF[collection])
     links: list[tuple[tuple[str, ...], ir.Field]] = []
     on = spec.get("on", {})
     if not isinstance(on, Mapping):
@@ -367,12 +463,49 @@ def _related(spec: Any, ctx: Context, where: PathT) -> ir.Node:
                 f"{collection}.{their_path} ({their_kind}) cannot link to {our_path} ({our_spec.type})", (*where, "on")
             )
         links.append((tuple(str(their_path).split(".")), ours))
+    folds = _normalise(spec.get("normalise"), on, theirs, ctx, (*where, "normalise"))
+    others = spec.get("others", False)
+    if not isinstance(others, bool):
+        raise CompileError("others takes true or false", (*where, "others"))
+    if others and COLLECTION_OF.get(ctx.subject) != collection:
+        raise CompileError(
+            f"others: true leaves the subject out of its own collection; a {ctx.subject} is not one of {collection}",
+            (*where, "others"),
+        )
     cond = None
     if "where" in spec:
-        cond = parse(spec["where"], Context(ctx.subject, theirs, collection), (*where, "where"))
+        cond = parse(spec["where"], Context(ctx.subject, theirs, collection, ctx.schema), (*where, "where"))
     joins, cond = _index_joins(cond)
-    node = ir.Related(collection, (*links, *joins), cond)
+    normalise = (*folds, *("" for _ in joins)) if any(folds) else ()
+    node = ir.Related(collection, (*links, *joins), cond, normalise, others)
     return comparisons(spec.get("count", {"gte": 1}), node, (*where, "count"))[0]
+
+
+def _normalise(
+    spec: Any, on: Mapping[str, Any], theirs: Mapping[str, Spec], ctx: Context, where: PathT
+) -> tuple[str, ...]:
+    """``normalise: {their field: casefold | handle | url}`` -> one name per link of ``on``
+    ("" for an exact comparison); only text fields can be normalised."""
+    if spec is None:
+        return tuple("" for _ in on)
+    if not isinstance(spec, Mapping):
+        raise CompileError("'normalise' maps a field of 'on' to casefold, handle or url", where)
+    for their_path, name in spec.items():
+        if their_path not in on:
+            raise CompileError(
+                f"normalise: {their_path!r} is not a field of 'on'{_hint(str(their_path), list(on))}", where
+            )
+        if name not in ir.NORMALISERS:
+            choices = ", ".join(ir.NORMALISERS)
+            raise CompileError(
+                f"normalise: unknown {name!r}{_hint(str(name), list(ir.NORMALISERS))} ({choices})", where
+            )
+        their = theirs[their_path]
+        kind = their.item_type if their.type == "array" else their.type
+        ours = resolve(on[their_path], ctx, where)[1]
+        if kind != "string" or ours.type != "string":
+            raise CompileError(f"normalise: {their_path!r} links {kind} to {ours.type}; only text is normalised", where)
+    return tuple(str(spec.get(their_path, "")) for their_path in on)
 
 
 def _index_joins(

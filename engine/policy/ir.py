@@ -95,20 +95,67 @@ class Quantified:
         return f"{self.quantifier}_item{'s' if self.quantifier == 'all' else ''}({self.list.label()})"
 
 
+#: How ``related`` may compare the values it links on (``normalise``), besides exactly:
+#: ``casefold`` (trimmed, case-insensitive), ``handle`` (casefold, without a leading ``@``),
+#: ``url`` (casefold, without scheme, ``www.``/``m.``, query, fragment and trailing ``/``).
+#: The functions are ``engine.evaluate.derive.NORMALISE``.
+NORMALISERS = ("casefold", "handle", "url")
+
+
 @dataclass(frozen=True)
 class Related:
-    """Number of items of another collection linked to the subject and matching ``where``."""
+    """Number of items of another collection linked to the subject and matching ``where``.
+
+    ``normalise``: per link of ``on``, how both sides are compared (a name of ``NORMALISERS``,
+    or "" for exactly); empty when every link compares exactly. ``others``: the subject itself
+    is not counted (the collection is the subject's own: "the other accounts like this one")."""
 
     collection: str
     on: tuple[tuple[tuple[str, ...], Field], ...]  # (their path, our value)
     where: Node | None = None
+    normalise: tuple[str, ...] = ()
+    others: bool = False
 
     def label(self) -> str:
         return f"related({self.collection})"
 
 
-Derived = Count | Share | Ratio | DaysSince | Matches | Quantified | Related
-Operand = Field | Count | Share | Ratio | DaysSince | Matches | Quantified | Related
+@dataclass(frozen=True)
+class DaysBetween:
+    """``field - start`` in whole days (negative when ``field`` is the earlier date); ``start``
+    is another date field or a fixed ISO date. Undefined when either date is missing."""
+
+    field: Field
+    start: Field | str
+
+    def label(self) -> str:
+        start = self.start.label() if isinstance(self.start, Field) else self.start
+        return f"days_after({self.field.label()}, {start})"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A text (or each text of a list) case- and form-folded: NFKC of the Unicode case fold."""
+
+    field: Field
+
+    def label(self) -> str:
+        return f"fold({self.field.label()})"
+
+
+@dataclass(frozen=True)
+class SameFolded:
+    """Whether two texts are equal once folded; undefined when either is missing."""
+
+    left: Field
+    right: Field
+
+    def label(self) -> str:
+        return f"fold({self.left.label()}) = fold({self.right.label()})"
+
+
+Derived = Count | Share | Ratio | DaysSince | Matches | Quantified | Related | DaysBetween | Folded | SameFolded
+Operand = Field | Count | Share | Ratio | DaysSince | Matches | Quantified | Related | DaysBetween | Folded | SameFolded
 
 
 @dataclass(frozen=True)
@@ -141,7 +188,7 @@ class Not:
 
 
 Node = Test | AllOf | AnyOf | Not
-DERIVED_TYPES = (Count, Share, Ratio, DaysSince, Matches, Quantified, Related)
+DERIVED_TYPES = (Count, Share, Ratio, DaysSince, Matches, Quantified, Related, DaysBetween, Folded, SameFolded)
 
 
 @dataclass(frozen=True)
@@ -163,6 +210,8 @@ class CompiledRule:
     tags: tuple[str, ...]
     file: str
     line: int
+    #: the regulatory or sector frameworks the rule implements (``smgov rules --framework``)
+    frameworks: tuple[str, ...] = ()
 
 
 def walk(node: Node | Operand | None) -> list[Node | Operand]:

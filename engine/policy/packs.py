@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.inputs import schemas
+from engine.inputs import fields, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.sources import Source, display, read
 from engine.policy import ir
@@ -42,6 +42,7 @@ class Pack:
     extends: str | None = None
     overrides: tuple[Override, ...] = ()
     sha256: str = ""  # of the pack.yaml as read: it shapes the policy set, so it is an input of a report
+    fields: tuple[fields.Declared, ...] = ()  # the fields it declares (``fields:``)
 
     @property
     def label(self) -> str:
@@ -97,6 +98,8 @@ def read_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
         return None, [Diagnostic(source.path, 1, 1, "pack.yaml must be a mapping with name, version and description")]
     problems = schemas.problems("pack", source)
     overrides = _overrides(source, problems)
+    declared, bad = fields.declarations(source)
+    problems.extend(bad)
     if problems:
         return None, problems
     data = source.data
@@ -110,6 +113,7 @@ def read_pack(directory: Path) -> tuple[Pack | None, list[Diagnostic]]:
             extends=data.get("extends"),
             overrides=overrides,
             sha256=source.sha256,
+            fields=tuple(declared),
         ),
         [],
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.inputs import schemas
+from engine.inputs import fields, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
 from engine.inputs.sources import Source, discover, read_all
 from engine.policy import ir, stages
@@ -31,6 +31,8 @@ class PolicySet:
     packs: tuple[Pack, ...] = ()  # the packs loaded, each extended pack before its extender
     origins: tuple[tuple[str, RuleOrigin], ...] = ()  # rule id -> where it came from
     disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
+    declared: tuple[fields.Declared, ...] = ()  # fields the packs (or the inventory) declare
+    schema: str = "inventory"  # the inventory schema the rules were typed by (with ``declared``)
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -56,7 +58,7 @@ def template_fields(message: str) -> Iterator[str | None]:
 
 
 def _compile_rule(
-    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...]
+    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...], schema: str = "inventory"
 ) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
 
@@ -68,7 +70,7 @@ def _compile_rule(
     scope = raw["scope"]
     if raw["stage"] not in stage_ids:
         report(f"unknown stage {raw['stage']!r} (stages: {', '.join(stage_ids)})", ("stage",))
-    ctx = Context(scope)
+    ctx = Context(scope, schema=schema)
     nodes: dict[str, ir.Node | None] = {"when": None}
     for key in ("when", "require"):
         if key in raw:
@@ -105,6 +107,7 @@ def _compile_rule(
         tags=tuple(raw.get("tags", ())),
         file=source.path,
         line=line,
+        frameworks=tuple(raw.get("frameworks", ())),
     )
     return rule, []
 
@@ -115,12 +118,16 @@ def _schema_problems(source: Source) -> list[Diagnostic]:
     return [d for d in found if not re.match(r"^rules\[\d+\]\.(when|require)\b", d.path)]
 
 
-def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = None) -> PolicySet:
-    """Check and compile every rule of every policy file. Raises InputError with all problems."""
+def compile_sources(
+    sources: Iterable[Source], ladder: stages.Ladder | None = None, declared: Iterable[fields.Declared] = ()
+) -> PolicySet:
+    """Check and compile every rule of every policy file, with the ``declared`` fields in force.
+    Raises InputError with all problems."""
     sources = tuple(sources)
+    merged, problems = fields.merge(declared)
+    schema = fields.schema_name(merged)
     ladder = ladder or stages.default_ladder()
     stage_ids = ladder.ids
-    problems: list[Diagnostic] = []
     rules: list[ir.CompiledRule] = []
     first_seen: dict[str, ir.CompiledRule] = {}
     for source in sources:
@@ -136,7 +143,7 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
         for index, raw in enumerate(raw_rules):
             if index in broken or not isinstance(raw, dict):
                 continue
-            rule, found = _compile_rule(raw, index, source, stage_ids)
+            rule, found = _compile_rule(raw, index, source, stage_ids, schema)
             problems.extend(found)
             if rule is None:
                 continue
@@ -160,7 +167,7 @@ def compile_sources(sources: Iterable[Source], ladder: stages.Ladder | None = No
         problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
     if problems:
         raise InputError(problems)
-    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder)
+    return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder, declared=merged, schema=schema)
 
 
 def _is_pack(path: Path) -> bool:
@@ -168,9 +175,12 @@ def _is_pack(path: Path) -> bool:
     return path.is_dir() and pack_file(path) is not None
 
 
-def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> PolicySet:
+def load(
+    paths: Iterable[str | Path], ladder: stages.Ladder | None = None, declared: Iterable[fields.Declared] = ()
+) -> PolicySet:
     """Find, read and compile policy files and directories, and the stage ladder they define
-    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given."""
+    (``stages.yaml`` at the top of a pack, or passed as a file) unless ``ladder`` is given.
+    The fields the packs declare are in force, and ``declared`` (an inventory's) too."""
     expansion, problems = expand_packs(paths)
     paths = list(expansion.inputs)
     rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
@@ -188,8 +198,18 @@ def load(paths: Iterable[str | Path], ladder: stages.Ladder | None = None) -> Po
             problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
-    compiled = compile_sources(sources, ladder)
+    in_force = [*(d for pack in expansion.packs for d in pack.fields), *declared]
+    compiled = compile_sources(sources, ladder, in_force)
     if not expansion.packs:
         return compiled
     rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
-    return PolicySet(rules, compiled.sources, compiled.ladder, expansion.packs, tuple(origins.items()), disabled)
+    return PolicySet(
+        rules,
+        compiled.sources,
+        compiled.ladder,
+        expansion.packs,
+        tuple(origins.items()),
+        disabled,
+        compiled.declared,
+        compiled.schema,
+    )

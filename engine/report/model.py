@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
+from engine.assess.coverage import Coverage
 from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep
 from engine.assess.waivers import WaiverStatus
@@ -44,6 +46,11 @@ class RuleOutcome:
     description: str = ""
     remediation: str = ""
     references: tuple[str, ...] = ()
+    # assessed | not_applicable (it applied to no subject) | not_assessed (it reads fields the
+    # inventory did not record: ``missing``, the fields that would let it run)
+    status: str = "assessed"
+    missing: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class Summary:
     by_severity: dict[str, int]
     by_lever: dict[str, LeverSummary]
     waived: int = 0  # findings an active waiver accepts (counted in findings too)
+    not_assessed: int = 0  # rules that read fields the inventory did not record
+    not_applicable: int = 0  # rules that applied to no subject
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,20 @@ class Report:
     baseline: BaselineResult | None = None  # None without --baseline
 
 
-def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -> tuple[RuleOutcome, ...]:
+def _status(applied: int, missing: tuple[str, ...] | None) -> str:
+    if missing is not None:
+        return "not_assessed"
+    return "assessed" if applied else "not_applicable"
+
+
+def outcomes(
+    rules: tuple[CompiledRule, ...],
+    results: tuple[RuleResult, ...],
+    unassessed: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[RuleOutcome, ...]:
+    """Each rule's outcome; ``unassessed``: the rules not assessed, with the fields they miss."""
     by_id = {r.rule_id: r for r in results}
+    unassessed = unassessed or {}
     return tuple(
         RuleOutcome(
             rule.id,
@@ -96,6 +117,9 @@ def outcomes(rules: tuple[CompiledRule, ...], results: tuple[RuleResult, ...]) -
             rule.description,
             rule.remediation,
             rule.references,
+            _status(by_id[rule.id].applied, unassessed.get(rule.id)),
+            unassessed.get(rule.id, ()),
+            rule.frameworks,
         )
         for rule in sorted(rules, key=lambda r: r.id)
     )
@@ -118,6 +142,8 @@ def summarise(rules: tuple[RuleOutcome, ...], findings: tuple[Finding, ...]) -> 
         by_severity={s: severity.get(s, 0) for s in SEVERITIES},
         by_lever=levers,
         waived=sum(1 for f in findings if f.waived),
+        not_assessed=sum(1 for r in rules if r.status == "not_assessed"),
+        not_applicable=sum(1 for r in rules if r.status == "not_applicable"),
     )
 
 
@@ -134,8 +160,10 @@ def _finding(f: Finding) -> dict[str, Any]:
         "location": {"file": f.location.file, "line": f.location.line, "col": f.location.col},
         "remediation": f.remediation,
         "references": list(f.references),
+        **({"frameworks": list(f.frameworks)} if f.frameworks else {}),
         "fingerprint": f.fingerprint,
         **({"waiver": asdict(f.waiver)} if f.waiver else {}),
+        **({"members": list(f.members)} if f.members else {}),
     }
 
 
@@ -180,7 +208,14 @@ def _assessment(a: Assessment) -> dict[str, Any]:
         "imbalance": _plain(a.imbalance),
         "target": _plain(a.target),
         "crosswalk": _plain(a.crosswalk),
+        "coverage": _coverage(a.coverage),
     }
+
+
+def _coverage(c: Coverage | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {**_plain(c), "complete": c.complete}
 
 
 def to_data(report: Report) -> dict[str, Any]:
@@ -193,7 +228,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "engine": report.engine,
         "organisation": report.organisation,
         "inputs": [asdict(i) for i in report.inputs],
-        "rules": [asdict(r) for r in report.rules],
+        "rules": [{k: v for k, v in asdict(r).items() if v or k != "frameworks"} for r in report.rules],
         "findings": [_with_baseline(_finding(f), f, report.baseline) for f in report.findings],
         "summary": {
             "rules": summary.rules,
@@ -202,6 +237,8 @@ def to_data(report: Report) -> dict[str, Any]:
             "by_severity": summary.by_severity,
             "by_lever": {k: asdict(v) for k, v in summary.by_lever.items()},
             "waived": summary.waived,
+            "not_assessed": summary.not_assessed,
+            "not_applicable": summary.not_applicable,
         },
         "assessment": _assessment(report.assessment),
         "next_step": _plain(report.next_step),

@@ -124,3 +124,49 @@ def department_state(d: Any) -> str:
         return "uses social media, but no check concerns its subjects"
     relation = {"behind": "behind", "level": "level with", "ahead": "ahead of"}[d.relative or "level"]
     return f"{d.stage} ({relation} the organisation; {d.failed} of {plural(d.checks, 'check')} failed)"
+
+
+# --------------------------------------------------------------------------- what was not assessed
+
+
+def not_assessed(report: Report) -> list[Any]:
+    """The rules not assessed (they read fields the inventory did not record), by id."""
+    return [r for r in report.rules if r.status == "not_assessed"]
+
+
+def not_applicable(report: Report) -> list[Any]:
+    """The rules that applied to no subject, by id."""
+    return [r for r in report.rules if r.status == "not_applicable"]
+
+
+def needs_text(rule: Any) -> str:
+    """What would let a rule that was not assessed run, in words."""
+    return f"the inventory does not record {', '.join(rule.missing)}"
+
+
+NOT_APPLICABLE_TEXT = "no subject in their scope, or none that their 'when' selects"
+
+
+def coverage_text(report: Report) -> str:
+    """How much of the assessment rests on checks that ran ('' when every check could run)."""
+    coverage = report.assessment.coverage
+    if coverage is None or coverage.complete:
+        return ""
+    stage = report.assessment.organisation.stage
+    gates = [g for g in coverage.stages if g.stage == stage]
+    where = gates[0] if gates else (coverage.stages[0] if coverage.stages else None)
+    reached = f"stage {stage} reached on" if gates else "the first gate judged on"
+    on = f"; {reached} {percent(where.up_to_ratio)} of its checks" if where is not None else ""
+    return (
+        f"Coverage: {percent(coverage.ratio)} of the checks could be assessed ({plural(coverage.not_assessed, 'rule')} "
+        f"not assessed: the inventory does not record the fields they read){on}"
+    )
+
+
+def gate_coverage(report: Report, stage: str) -> str:
+    """' (assessed on 40% of its checks)' for a gate some checks of which could not run."""
+    coverage = report.assessment.coverage
+    gate = coverage.of(stage) if coverage is not None else None
+    if gate is None or not gate.not_assessed:
+        return ""
+    return f" (assessed on {percent(gate.ratio)} of its checks: {plural(len(gate.not_assessed), 'rule')} not assessed)"

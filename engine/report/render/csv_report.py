@@ -1,4 +1,6 @@
-"""CSV for spreadsheets: one row per finding, every field, RFC 4180 (``\\r\\n``, quoted as needed).
+"""CSV for spreadsheets: one row per finding, every field, RFC 4180 (``\\r\\n``, quoted as needed);
+then one row per rule that gave no finding and no pass (``status`` ``not_assessed``: it reads
+fields the inventory did not record; ``not_applicable``: it applied to no subject).
 
 Lists are joined with ``; `` and the evidence is ``label = value`` pairs. A cell that a
 spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
@@ -12,8 +14,16 @@ import csv
 import io
 
 from engine.evaluate.findings import Finding, show
-from engine.report.model import Report
-from engine.report.render.common import visible, waiver, waiver_reason
+from engine.report.model import Report, RuleOutcome
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    needs_text,
+    not_applicable,
+    not_assessed,
+    visible,
+    waiver,
+    waiver_reason,
+)
 
 COLUMNS = (
     "severity",
@@ -34,6 +44,7 @@ COLUMNS = (
     "fingerprint",
     "waived",
     "waiver_reason",
+    "status",
 )
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -73,8 +84,16 @@ def _row(f: Finding, cells: _Cells) -> list[str]:
         f.fingerprint,
         "true" if waiver(f) else "false",
         waiver_reason(f),
+        "finding",
     ]
     return [cells[v] for v in values]
+
+
+def _rule_row(rule: RuleOutcome, message: str) -> list[str]:
+    """A rule that gave no finding and no pass: one row, its status in the last column."""
+    values = [rule.severity, rule.id, rule.title, rule.lever, rule.stage, rule.scope, "", "", message, "", rule.file]
+    values += [str(rule.line), "", rule.remediation, "; ".join(rule.references), "", "false", "", rule.status]
+    return [cell(v) for v in values]
 
 
 def render(report: Report) -> str:
@@ -83,4 +102,6 @@ def render(report: Report) -> str:
     writer.writerow(COLUMNS)
     cells = _Cells()
     writer.writerows(_row(f, cells) for f in report.findings)
+    writer.writerows(_rule_row(r, f"not assessed: {needs_text(r)}") for r in not_assessed(report))
+    writer.writerows(_rule_row(r, f"applied to no subject: {NOT_APPLICABLE_TEXT}") for r in not_applicable(report))
     return out.getvalue()

@@ -23,9 +23,14 @@ from engine.evaluate.findings import show
 from engine.inputs.schemas import data_dir
 from engine.report.model import Report
 from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    coverage_text,
     department_state,
+    gate_coverage,
     gate_text,
     heat_map,
+    not_applicable,
+    not_assessed,
     org_wide,
     percent,
     plural,
@@ -179,6 +184,8 @@ def _findings(report: Report) -> list[dict[str, Any]]:
                 "file": visible(f.location.file),
                 "line": f.location.line,
                 "remediation": visible(f.remediation),
+                "frameworks": visible(", ".join(f.frameworks)),
+                "references": visible("; ".join(f.references)) if f.frameworks else "",
                 "waived": bool(waiver(f)),
                 "waiver_reason": visible(waiver_reason(f)),
             }
@@ -207,6 +214,11 @@ def context(report: Report) -> dict[str, Any]:
         "next": report.next_step,
         "first_step": report.next_step.steps[0] if report.next_step.steps else None,
         "gate_text": gate_text,
+        "gate_coverage": gate_coverage,
+        "coverage_text": coverage_text(report),
+        "not_assessed": not_assessed(report),
+        "not_applicable": not_applicable(report),
+        "not_applicable_text": NOT_APPLICABLE_TEXT,
         "findings": _findings(report),
         "severities": SEVERITIES,
         "lever_names": LEVERS,

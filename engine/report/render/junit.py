@@ -3,7 +3,8 @@
 ``<testsuites>`` holds one ``<testsuite>`` per lever, one ``<testcase>`` per rule
 (``classname`` ``smgov.<lever>.<stage>``, ``name`` ``<rule id>: <title>``), and one
 ``<failure>`` per failing rule whose text lists every failing subject with its location.
-A rule that selected no subject is ``<skipped>``. A rule failing only on waived subjects
+A rule that selected no subject is ``<skipped>``, and so is a rule not assessed (it reads fields
+the inventory did not record), each with its reason. A rule failing only on waived subjects
 passes, and its waived subjects are listed in ``<system-out>``.
 
 Valid against the common JUnit XSDs (the Jenkins xunit ``junit-10.xsd`` is vendored in
@@ -18,7 +19,15 @@ from collections.abc import Sequence
 
 from engine.evaluate.findings import Finding
 from engine.report.model import Report, RuleOutcome
-from engine.report.render.common import one_line, plural, visible, waiver, waiver_reason
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    needs_text,
+    one_line,
+    plural,
+    visible,
+    waiver,
+    waiver_reason,
+)
 from engine.vocabulary import LEVERS
 
 
@@ -37,8 +46,11 @@ def _testcase(rule: RuleOutcome, findings: Sequence[Finding], lever: str) -> tup
     )
     failing = [f for f in findings if not waiver(f)]
     waived = [f for f in findings if waiver(f)]
-    if not rule.applied:
-        ET.SubElement(case, "skipped", {"message": "no subject in scope"})
+    if rule.status == "not_assessed":
+        ET.SubElement(case, "skipped", {"message": one_line(f"not assessed: {needs_text(rule)}")})
+        outcome = "skipped"
+    elif not rule.applied:
+        ET.SubElement(case, "skipped", {"message": one_line(f"applied to no subject: {NOT_APPLICABLE_TEXT}")})
         outcome = "skipped"
     elif failing:
         message = f"{rule.severity}: {len(failing)} of {plural(rule.applied, rule.scope)} failing"

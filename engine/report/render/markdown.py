@@ -14,7 +14,21 @@ import re
 from engine.assess.plan import Step
 from engine.evaluate.findings import Finding, show
 from engine.report.model import Report
-from engine.report.render.common import department_state, gate_text, one_line, percent, plural, waiver, waiver_reason
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    coverage_text,
+    department_state,
+    gate_coverage,
+    gate_text,
+    needs_text,
+    not_applicable,
+    not_assessed,
+    one_line,
+    percent,
+    plural,
+    waiver,
+    waiver_reason,
+)
 from engine.vocabulary import LEVERS
 
 #: A lever with more findings than this is folded into <details>.
@@ -58,6 +72,7 @@ def _header(report: Report) -> list[str]:
         f"**Stage: {a.organisation.stage}** · target: **{a.target.stage}**{default} · "
         f"{a.crosswalk.scale} ≈ {md(where)} (approximate)",
         "",
+        *([md(coverage_text(report)), ""] if coverage_text(report) else []),
         md(a.target.message),
     ]
 
@@ -80,7 +95,8 @@ def _ladder(report: Report) -> list[str]:
         ]
         stage = f"**{g.stage}**" if g.stage == a.organisation.stage else g.stage
         mark = " and ".join(f"← {m}" for m in marks)
-        lines.append(f"| {'[x]' if g.passed else '[ ]'} | {stage} | {md(gate_text(g))} | {mark} |")
+        gate = md(gate_text(g) + gate_coverage(report, g.stage))
+        lines.append(f"| {'[x]' if g.passed else '[ ]'} | {stage} | {gate} | {mark} |")
     return lines
 
 
@@ -177,6 +193,8 @@ def _finding(f: Finding) -> list[str]:
     if f.evidence:
         lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
     lines.append(f"  - fix: {md(f.remediation)}")
+    if f.frameworks:
+        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {md('; '.join(f.references))}")
     return lines
 
 
@@ -200,6 +218,31 @@ def _findings(report: Report) -> list[str]:
     return lines
 
 
+def _unassessed(report: Report) -> list[str]:
+    """Rules that gave no finding and no pass: not assessed, or applied to no subject."""
+    lines: list[str] = []
+    skipped = not_assessed(report)
+    if skipped:
+        lines += [
+            f"## Not assessed ({len(skipped)})",
+            "",
+            "No finding and no pass: the fields they read were not collected.",
+            "",
+        ]
+        lines += [f"- {code(r.id)} {md(r.title)} ({r.scope}): {md(needs_text(r))}" for r in skipped]
+    idle = not_applicable(report)
+    if idle:
+        lines += [""] if lines else []
+        lines += [
+            f"## Applied to no subject ({len(idle)})",
+            "",
+            md(NOT_APPLICABLE_TEXT[:1].upper() + NOT_APPLICABLE_TEXT[1:]) + ".",
+            "",
+        ]
+        lines.append(", ".join(code(r.id) for r in idle))
+    return lines
+
+
 def render(report: Report) -> str:
     sections = [
         _header(report),
@@ -208,5 +251,6 @@ def render(report: Report) -> str:
         _departments(report),
         _next(report),
         _findings(report),
+        _unassessed(report),
     ]
     return "\n\n".join("\n".join(s) for s in sections if s) + "\n"

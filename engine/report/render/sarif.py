@@ -6,6 +6,9 @@
   (critical/high → error, medium → warning, low/info → note: not everything is an error),
   the inventory file and line, and ``partialFingerprints`` from the finding's fingerprint
   (rule, subject kind and id; never the file or line, so moving a record keeps the alert);
+- a rule not assessed (it reads fields the inventory did not record) or applied to no subject
+  is a ``toolExecutionNotifications`` entry of the run's invocation, tied to the rule
+  (``associatedRule``), with its status (and the missing fields) in the rule's properties;
 - a waived finding carries ``suppressions`` (kind external, status accepted, the reason),
   so code scanning shows it as dismissed rather than open.
 
@@ -23,7 +26,15 @@ from urllib.parse import quote
 from engine.evaluate.findings import Finding, show
 from engine.report.model import Report, RuleOutcome
 from engine.report.output import json_text
-from engine.report.render.common import visible, waiver, waiver_reason
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    needs_text,
+    not_applicable,
+    not_assessed,
+    visible,
+    waiver,
+    waiver_reason,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "smgovFindingId/v1"
@@ -59,8 +70,11 @@ def _rule(rule: RuleOutcome, remediation: str) -> dict[str, Any]:
             "stage": rule.stage,
             "severity": rule.severity,
             "scope": rule.scope,
+            "status": rule.status,
+            **({"missing": list(rule.missing)} if rule.missing else {}),
             "references": list(rule.references),
-            "tags": ["governance", "social-media", rule.lever, rule.stage],
+            **({"frameworks": list(rule.frameworks)} if rule.frameworks else {}),
+            "tags": ["governance", "social-media", rule.lever, rule.stage, *rule.frameworks],
             "precision": "high",
             "problem.severity": LEVELS[rule.severity] if rule.severity != "info" else "recommendation",
         },
@@ -90,6 +104,7 @@ def _result(f: Finding, index: int, baseline: Any = None, remediation: str | Non
             "stage": f.stage,
             "severity": f.severity,
             "subject": {"kind": f.subject_kind, "id": visible(f.subject_id), "departments": list(f.departments)},
+            **({"members": [visible(m) for m in f.members]} if f.members else {}),
             "evidence": [{"field": e.label, "value": visible(show(e.value))} for e in f.evidence],
             "remediation": visible(f.remediation) if remediation is None else remediation,
         },
@@ -102,6 +117,32 @@ def _result(f: Finding, index: int, baseline: Any = None, remediation: str | Non
             suppression["justification"] = visible(waiver_reason(f))
         result["suppressions"] = [suppression]
     return result
+
+
+def _invocation(report: Report, index: dict[str, int]) -> dict[str, Any]:
+    """The run itself: a rule not assessed or applied to no subject is a notification (a note
+    on the run, tied to the rule), never a result: it found nothing, and it passed nothing."""
+    notes = [
+        {
+            "descriptor": {"id": "smgov/not-assessed"},
+            "associatedRule": {"id": r.id, "index": index[r.id]},
+            "level": "note",
+            "message": {"text": visible(f"{r.id} not assessed: {needs_text(r)}")},
+            "properties": {"status": r.status, "missing": list(r.missing)},
+        }
+        for r in not_assessed(report)
+    ]
+    notes += [
+        {
+            "descriptor": {"id": "smgov/not-applicable"},
+            "associatedRule": {"id": r.id, "index": index[r.id]},
+            "level": "note",
+            "message": {"text": f"{r.id} applied to no subject: {NOT_APPLICABLE_TEXT}"},
+            "properties": {"status": r.status},
+        }
+        for r in not_applicable(report)
+    ]
+    return {"executionSuccessful": True, "toolExecutionNotifications": notes}
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
@@ -119,6 +160,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
                 "rules": rules,
             }
         },
+        "invocations": [_invocation(report, index)],
         "automationDetails": {"id": f"smgov/{report.organisation.get('id')}/"},
         "columnKind": "unicodeCodePoints",
         "results": [

@@ -9,7 +9,17 @@ from engine.assess.maturity import Assessment
 from engine.assess.plan import NextStep, Step
 from engine.evaluate.findings import show
 from engine.report.model import Report
-from engine.report.render.common import gate_text, percent, visible
+from engine.report.render.common import (
+    NOT_APPLICABLE_TEXT,
+    coverage_text,
+    gate_coverage,
+    gate_text,
+    needs_text,
+    not_applicable,
+    not_assessed,
+    percent,
+    visible,
+)
 from engine.vocabulary import SEVERITIES
 
 _COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m", "info": "\033[2m"}
@@ -44,7 +54,8 @@ def _standing(a: Assessment) -> str:
     )
 
 
-def _ladder(a: Assessment) -> list[str]:
+def _ladder(report: Report) -> list[str]:
+    a = report.assessment
     width = max(len(s.id) for s in a.ladder.stages)
     lines = ["Stage ladder (a stage is reached when its gate and every gate below it are met)"]
     for g in a.organisation.gates:
@@ -54,7 +65,8 @@ def _ladder(a: Assessment) -> list[str]:
             if on
         ]
         suffix = f"   <- {' and '.join(marks)}" if marks else ""
-        lines.append(f"  [{'x' if g.passed else ' '}] {g.stage:<{width}}  {gate_text(g)}{suffix}")
+        covered = gate_coverage(report, g.stage)
+        lines.append(f"  [{'x' if g.passed else ' '}] {g.stage:<{width}}  {gate_text(g)}{covered}{suffix}")
     return lines
 
 
@@ -149,12 +161,15 @@ def _findings(report: Report, color: bool) -> list[str]:
             if f.evidence:
                 lines.append("    evidence: " + "; ".join(f"{e.label} = {show(e.value)}" for e in f.evidence))
             lines.append(f"    fix: {f.remediation}")
+            if f.frameworks:
+                lines.append(f"    framework: {', '.join(f.frameworks)}; cites: {'; '.join(f.references)}")
             if f.waiver:
                 w = f.waiver
                 state = "WAIVED" if f.waived else "waiver EXPIRED"
                 lines.append(f"    {state} until {w.expires} by {w.approved_by}: {w.justification} ({w.file}:{w.line})")
             if report.baseline is not None and not report.baseline.is_new(f):
                 lines.append("    in the baseline")
+    lines += _unassessed(report)
     counts = ", ".join(f"{s.by_severity[v]} {v}" for v in SEVERITIES if s.by_severity[v])
     lines += ["", f"{s.findings} finding{'s' if s.findings != 1 else ''}" + (f" ({counts})" if counts else "")]
     if s.waived:
@@ -168,9 +183,25 @@ def _findings(report: Report, color: bool) -> list[str]:
     return lines
 
 
+def _unassessed(report: Report) -> list[str]:
+    """The rules that gave no finding and no pass: not assessed, or applied to no subject."""
+    lines: list[str] = []
+    skipped = not_assessed(report)
+    if skipped:
+        lines += ["", f"NOT ASSESSED ({len(skipped)}): no finding, no pass"]
+        lines += [f"  {r.id} {r.scope}: {r.title}\n    {needs_text(r)}" for r in skipped]
+    idle = not_applicable(report)
+    if idle:
+        lines += ["", f"APPLIED TO NO SUBJECT ({len(idle)}): {NOT_APPLICABLE_TEXT}"]
+        lines += [f"  {r.id} {r.scope}: {r.title}" for r in idle]
+    return lines
+
+
 def _assessment(report: Report, color: bool, whole_road: bool) -> list[str]:
     a = report.assessment
-    lines = [_header(report), "", _standing(a), a.target.message, "", *_ladder(a), "", *_levers(a)]
+    coverage = coverage_text(report)
+    lines = [_header(report), "", _standing(a), *([coverage] if coverage else []), a.target.message]
+    lines += ["", *_ladder(report), "", *_levers(a)]
     departments = _departments(a)
     if departments:
         lines += ["", *departments]
