@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO ?= examples/automotive
 
-.PHONY: demo test lint bench clean browser docs
+.PHONY: demo test lint bench clean browser docs fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Property-based fuzzing (tests/test_fuzz_*.py) on fresh random examples for FUZZ_SECONDS
+# (make test runs the same properties on a fixed, bounded set); prints the cases it tried.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	SMGOV_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_fuzz_loaders.py tests/test_fuzz_evaluators.py
 
 # docs/rules.md: the baseline's rule catalogue (a test fails when it is stale)
 docs: $(STAMP)

@@ -16,7 +16,7 @@ from engine import __version__
 from engine.assess import coverage, maturity, plan, waivers
 from engine.evaluate import derive, findings
 from engine.evaluate.evaluation import Evaluator
-from engine.inputs import inventory
+from engine.inputs import credentials, inventory
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.schemas import data_dir
 from engine.inputs.sources import Source, discover, display, load_all, parse_all, read_all
@@ -155,6 +155,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
     results = evaluator(options.engine)(coverage.assessable(rules, skipped), org, as_of, scope=scope)
     results = coverage.completed(rules, results, skipped)
     found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
+    found = credentials.redact_findings(found)  # a token pasted into the inventory goes no further
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
         found, waiver_statuses = waivers.apply(found, inputs.waivers, as_of)

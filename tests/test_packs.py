@@ -69,7 +69,8 @@ def test_giving_the_parent_too_loads_it_once(tmp_path: Path) -> None:
     assert [p.name for p in loaded.packs] == ["baseline", "acme"]
 
 
-def test_extends_a_relative_directory(tmp_path: Path) -> None:
+def test_extends_a_relative_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a sibling pack in the working directory (a repository's packs)
     parent = org_pack(tmp_path / "one")
     child = tmp_path / "child"
     write(child / "pack.yaml", {"name": "child", "version": "1", "description": "d", "extends": "../one/acme"})
@@ -159,7 +160,8 @@ def test_bad_packs_are_input_errors(tmp_path: Path, pack: dict[str, Any], expect
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_a_cycle_of_extends_is_an_error(tmp_path: Path) -> None:
+def test_a_cycle_of_extends_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     write(tmp_path / "a" / "pack.yaml", {"name": "a", "version": "1", "description": "d", "extends": "../b"})
     write(tmp_path / "b" / "pack.yaml", {"name": "b", "version": "1", "description": "d", "extends": "../a"})
     write(tmp_path / "a" / "r.yaml", {"version": 1, "rules": [rule("account", {"field": "owner", "exists": True})]})

@@ -21,6 +21,7 @@ from engine import pipeline
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.sources import display
 from engine.policy import ir, policies
+from engine.report import escape
 from engine.report.model import Report
 
 #: What a rule is, for comparing two versions of it (not where it is written).
@@ -246,9 +247,17 @@ def run(
 
 
 def _subjects(subjects: Sequence[Subject], limit: int = 8) -> str:
-    shown = [f"{s.inventory}: {s.kind} `{s.id}`" for s in subjects[:limit]]
+    shown = [f"{_md(s.inventory)}: {_md(s.kind)} {_code(s.id)}" for s in subjects[:limit]]
     more = len(subjects) - limit
     return "<br>".join(shown) + (f"<br>… and {more} more" if more > 0 else "")
+
+
+def _md(value: object) -> str:
+    return escape.markdown(str(value))
+
+
+def _code(value: object) -> str:
+    return escape.code(str(value), cell=True)
 
 
 def render_markdown(impact: Impact) -> str:
@@ -257,10 +266,10 @@ def render_markdown(impact: Impact) -> str:
     added = sum(len(r.added) for r in impact.rules)
     removed = sum(len(r.removed) for r in impact.rules)
     lines = [
-        f"## smgov policy impact: `{impact.base}` → working tree",
+        f"## smgov policy impact: {_code(impact.base)} → working tree",
         "",
-        f"Policies {', '.join(f'`{p}`' for p in impact.policies)} evaluated on "
-        f"{', '.join(f'`{i}`' for i in impact.inventories)} as of {impact.as_of}.",
+        f"Policies {', '.join(_code(p) for p in impact.policies)} evaluated on "
+        f"{', '.join(_code(i) for i in impact.inventories)} as of {impact.as_of}.",
         "",
         f"**{len(changed)} rule{'s' if len(changed) != 1 else ''} changed**; findings: **+{added} / −{removed}** "
         f"({impact.findings_before} → {impact.findings_after}); "
@@ -268,7 +277,10 @@ def render_markdown(impact: Impact) -> str:
     ]
     if impact.stages:
         lines += ["", "### Stage changes", "", "| inventory | stage of | before | after |", "|---|---|---|---|"]
-        lines += [f"| `{s.inventory}` | {s.what} | {s.old or '—'} | {s.new or '—'} |" for s in impact.stages]
+        lines += [
+            f"| {_code(s.inventory)} | {_md(s.what)} | {_md(s.old or '—')} | {_md(s.new or '—')} |"
+            for s in impact.stages
+        ]
     if impact.rules:
         lines += [
             "",
@@ -283,7 +295,7 @@ def render_markdown(impact: Impact) -> str:
             )
             plus = f"+{len(r.added)}<br>{_subjects(r.added)}" if r.added else "—"
             minus = f"−{len(r.removed)}<br>{_subjects(r.removed)}" if r.removed else "—"
-            lines.append(f"| `{r.rule_id}` {r.title} | {what} | {plus} | {minus} |")
+            lines.append(f"| {_code(r.rule_id)} {_md(r.title)} | {_md(what)} | {plus} | {minus} |")
     else:
         lines += ["", "No rule changed and no finding changed."]
     return "\n".join(lines) + "\n"

@@ -37,6 +37,7 @@ from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
+from engine.policy.packs import set_allow_outside
 from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
 from engine.report.render import FILE_NAMES, RENDERERS
@@ -133,11 +134,10 @@ def _write_evidence(report: Any, directory: str) -> None:
 
 
 def _max_file_size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        try:
-            limits.set_max_file_size(limits.parse_size(value))
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+    try:  # (set on every run: the default when not given)
+        limits.set_max_file_size(limits.DEFAULT_MAX_FILE_SIZE if value is None else limits.parse_size(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 class _Group(click.Group):
@@ -159,6 +159,15 @@ class _Group(click.Group):
     is_eager=True,
     help=f"Largest input file read (default {limits.size_in_words(limits.DEFAULT_MAX_FILE_SIZE)}; "
     f"K, M, G suffixes; also {limits.FILE_SIZE_ENV}).",
+)
+@click.option(
+    "--allow-outside",
+    is_flag=True,
+    callback=lambda _c, _p, value: set_allow_outside(value),
+    expose_value=False,
+    is_eager=True,
+    help="Let a policy pack read outside its directory and the working directory "
+    "(extends a path elsewhere, rule files that are links to elsewhere).",
 )
 def main() -> None:
     """smgov: check an organisation's social-media governance against policies as code.

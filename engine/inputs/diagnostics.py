@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from engine.inputs.credentials import looks_like_credential
+
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
@@ -37,7 +39,10 @@ SHOWN = 80
 
 def shown(value: object, limit: int = SHOWN) -> str:
     """``repr(value)`` for a message, cut to ``limit`` characters with an ellipsis (a string
-    keeps its closing quote, so it still reads as text)."""
+    keeps its closing quote, so it still reads as text); a value that looks like a credential
+    is never shown (``engine.inputs.credentials``)."""
+    if isinstance(value, str) and looks_like_credential(value[:4096]):
+        return f"[{len(value)} characters that look like a credential, not shown]"
     if isinstance(value, str) and len(value) > limit:
         value = value[: limit + 1]  # repr needs no more than this (escapes only lengthen it)
     try:

@@ -173,7 +173,16 @@ def check(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> li
     documents: list[Any] = [source.data for source in sources]
     for number, source in enumerate(sources):
         if not isinstance(source.data, dict):
-            problems.append(Diagnostic(source.path, 1, 1, "an inventory file must be a mapping of collections"))
+            got = "a list" if isinstance(source.data, list) else "a single value"
+            problems.append(
+                Diagnostic(
+                    source.path,
+                    1,
+                    1,
+                    f"an inventory file must be a mapping of collections (organisation:, departments:, "
+                    f"accounts:, …) at its top level, not {got}",
+                )
+            )
         elif not schemas.passes_fast_check(name, source.data, source.json_types):
             typed = False
             rejected: dict[str, set[int]] = {}

@@ -14,8 +14,8 @@ import re
 #: Levels of nesting a document may have (an inventory needs fewer than ten).
 MAX_DEPTH = 100
 #: Nodes that YAML aliases may add to a document: this many, or ``ALIAS_RATIO`` times the
-#: nodes written out, whichever is more (a "billion laughs" stops here, in milliseconds).
-ALIAS_FLOOR = 100_000
+#: nodes written out, whichever is more (a "billion laughs" stops here, in about 0.1 s).
+ALIAS_FLOOR = 10_000
 ALIAS_RATIO = 10
 #: Characters in one string (a value or a key): a field of an inventory is a name, a URL, a
 #: sentence; a megabyte of text in one is an attack on whatever echoes it.
@@ -71,10 +71,14 @@ def may_hold_a_long_string(raw: bytes | str) -> bool:
     window = MAX_STRING // 2
     if len(raw) < MAX_STRING:
         return False
-    return any(
-        raw.count(quote, start, start + window) == raw.count(escaped, start, start + window)  # type: ignore[arg-type]
-        for start in range(0, len(raw) - window + 1, window)
-    )
+    for start in range(0, len(raw) - window + 1, window):
+        first = raw.find(quote, start, start + window)  # type: ignore[arg-type]
+        if first > 0 and raw[first - 1 : first] not in ("\\", b"\\"):
+            continue  # an unescaped quote: no string covers this window (the usual case, at once)
+        end = start + window
+        if raw.count(quote, start, end) == raw.count(escaped, start, end):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def long_string(value: object) -> tuple[tuple[str | int, ...], int] | None:

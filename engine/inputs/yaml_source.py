@@ -4,7 +4,7 @@ The document is built straight from the parser's events (libyaml's when present)
 loop with an explicit stack: no recursion, so no depth of nesting can overflow a stack, and
 each alias is seen where it is written. That is where the limits are kept: at most
 ``MAX_DEPTH`` levels of nesting, and aliases may not expand to much more data than the
-document holds itself (a "billion laughs" is stopped after about a hundred thousand).
+document holds itself (a "billion laughs" is stopped after about ten thousand nodes).
 
 Scalars are resolved by PyYAML's own resolver and safe constructor, except timestamps: a
 date stays the string it was written as, so YAML and JSON inventories mean the same thing.
@@ -20,6 +20,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from engine.inputs.credentials import looks_like_credential
 from engine.inputs.diagnostics import Diagnostic, dotted
 from engine.inputs.limits import ALIAS_FLOOR, ALIAS_RATIO, MAX_DEPTH, MAX_STRING
 from engine.inputs.positions import LineIndex, Mark, MarkTable, Path
@@ -64,7 +65,9 @@ def number_too_large() -> str:
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for a message, a long one cut short."""
+    """``repr(value)`` for a message, a long one cut short, a credential not at all."""
+    if isinstance(value, str) and looks_like_credential(value[:4096]):
+        return f"[{len(value)} characters that look like a credential, not shown]"
     text = repr(value[: limit + 1] if isinstance(value, str) else value)
     if len(text) <= limit:
         return text

@@ -14,11 +14,46 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.inputs import fields, schemas
-from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.diagnostics import Diagnostic, InputError, shown
 from engine.inputs.sources import Source, display, read
 from engine.policy import ir
 
 PACK_FILES = ("pack.yaml", "pack.yml")
+
+#: Whether a pack may reach outside its directory and the working directory (``extends`` a
+#: path elsewhere, a rule file that is a link to elsewhere): ``smgov --allow-outside``.
+_allow_outside = False
+
+
+def set_allow_outside(allowed: bool) -> None:
+    global _allow_outside
+    _allow_outside = allowed
+
+
+def _inside(path: Path, roots: Iterable[Path]) -> bool:
+    """``path`` (links resolved) is inside one of ``roots`` (resolved), or reaching outside is allowed."""
+    resolved = path.resolve()
+    return _allow_outside or any(resolved.is_relative_to(root.resolve()) for root in roots)
+
+
+def outside_files(directories: Iterable[str | Path], suffixes: Sequence[str]) -> list[Diagnostic]:
+    """A rule file of a policy directory that is a link to a file outside that directory (or a
+    file inside a linked directory elsewhere): read only with ``--allow-outside``."""
+    problems: list[Diagnostic] = []
+    for raw in directories:
+        directory = Path(raw)
+        if _allow_outside or not directory.is_dir():
+            continue
+        for path in sorted(directory.rglob("*")):
+            if path.suffix.lower() in suffixes and not _inside(path, [directory]):
+                problems.append(
+                    Diagnostic(
+                        str(path),
+                        message=f"a link to {display(path.resolve())}, outside the policy directory {raw}: "
+                        "not read (smgov --allow-outside reads it)",
+                    )
+                )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -144,6 +179,12 @@ def _overrides(source: Source, problems: list[Diagnostic]) -> tuple[Override, ..
     return tuple(out)
 
 
+def _builtin_name(name: str, parent: Path) -> bool:
+    """``extends: NAME`` named the built-in pack ``parent`` (a plain name, never a path)."""
+    plain = "/" not in name and "\\" not in name and not name.startswith(".")
+    return plain and parent == _builtin(name)
+
+
 def _parent_dir(pack: Pack, source_dir: Path) -> Path | None:
     assert pack.extends is not None
     name = pack.extends
@@ -162,7 +203,7 @@ def expand_packs(paths: Iterable[str | Path]) -> tuple[Expansion, list[Diagnosti
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
 
-    def visit(directory: Path, chain: tuple[Path, ...], given: str) -> None:
+    def visit(directory: Path, chain: tuple[Path, ...], given: str, roots: tuple[Path, ...]) -> None:
         key = directory.resolve()
         if key in chain:
             names = " -> ".join(display(p) for p in (*chain, key))
@@ -189,8 +230,21 @@ def expand_packs(paths: Iterable[str | Path]) -> tuple[Expansion, list[Diagnosti
                         "extends",
                     )
                 )
+            elif not _builtin_name(pack.extends, parent) and not _inside(parent, roots):
+                source = read(Path(pack.file))
+                line, col = source.positions.locate(("extends",)) if isinstance(source, Source) else (1, 1)
+                problems.append(
+                    Diagnostic(
+                        pack.file,
+                        line,
+                        col,
+                        f"extends {shown(pack.extends)}: {display(parent)} is outside this pack's directory and the "
+                        "working directory: not read (smgov --allow-outside reads it)",
+                        "extends",
+                    )
+                )
             else:
-                visit(parent, (*chain, key), pack.file)
+                visit(parent, (*chain, key), pack.file, roots)
         if pack is not None:
             packs.append(pack)
         inputs.append(display(key) if given != str(directory) else given)
@@ -198,7 +252,7 @@ def expand_packs(paths: Iterable[str | Path]) -> tuple[Expansion, list[Diagnosti
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and pack_file(path):
-            visit(path, (), str(raw))
+            visit(path, (), str(raw), (path, Path.cwd()))
         else:
             inputs.append(str(raw))
     return Expansion(tuple(inputs), tuple(packs)), problems

@@ -10,10 +10,18 @@ from typing import Any
 
 from engine.inputs import fields, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
-from engine.inputs.sources import Source, discover, read_all
+from engine.inputs.sources import SUFFIXES, Source, discover, read_all
 from engine.policy import ir, stages
 from engine.policy.conditions import CompileError, Context, parse, resolve
-from engine.policy.packs import Disabled, Pack, RuleOrigin, apply_overrides, expand_packs, pack_file
+from engine.policy.packs import (
+    Disabled,
+    Pack,
+    RuleOrigin,
+    apply_overrides,
+    expand_packs,
+    outside_files,
+    pack_file,
+)
 
 #: Files in a pack directory that are not rule files.
 NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
@@ -189,6 +197,9 @@ def load(
     rule_paths = [p for p in rule_paths if not _is_pack(Path(p)) or discover([p], "policy", skip_non_rules)[0]]
     files, found = discover(rule_paths, "policy", skip_non_rules) if rule_paths else ([], [])
     problems.extend(found)
+    refused = outside_files(rule_paths, SUFFIXES)  # links out of a policy directory
+    problems.extend(refused)
+    files = [f for f in files if f.resolve() not in {Path(d.file).resolve() for d in refused}]
     sources, read_problems = read_all(files)
     problems.extend(read_problems)
     if ladder is None:

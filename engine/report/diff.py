@@ -25,6 +25,7 @@ from engine.inputs.positions import Mark
 from engine.inputs.sources import Source, read
 from engine.inputs.typedcheck import TypedValidator, Unsupported
 from engine.inputs.yaml_source import parse_yaml
+from engine.report import escape
 from engine.report.output import json_text
 
 #: What a file that is not a JSON report at all is told (a short line: never the document).
@@ -357,11 +358,15 @@ def render_text(d: Diff, verbose: bool = False) -> str:
     if d.severity_changed:
         lines += ["", "Severity changed:"]
         lines += [f"  {c.item.rule_id} {c.item.subject_id}: {c.old} -> {c.item.severity}" for c in d.severity_changed]
-    return "\n".join(lines) + "\n"
+    return escape.terminal("\n".join(lines) + "\n")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def md(value: object) -> str:
+    return escape.markdown(str(value))
+
+
+def code(value: object) -> str:
+    return escape.code(str(value), cell=True)
 
 
 def render_markdown(d: Diff, verbose: bool = False) -> str:
@@ -369,11 +374,11 @@ def render_markdown(d: Diff, verbose: bool = False) -> str:
         "## smgov: findings compared",
         "",
         f"**{len(d.new)} new**, {len(d.resolved)} resolved, {len(d.unchanged)} unchanged "
-        f"(`{d.old_file}` → `{d.new_file}`)",
+        f"({escape.code(d.old_file)} → {escape.code(d.new_file)})",
     ]
     if d.stages:
         lines += ["", "| stage of | before | after |", "|---|---|---|"]
-        lines += [f"| {c.what} | {c.old or '—'} | {c.new or '—'} |" for c in d.stages]
+        lines += [f"| {md(c.what)} | {md(c.old or '—')} | {md(c.new or '—')} |" for c in d.stages]
     sections = [("New findings", d.new), ("Resolved findings", d.resolved)]
     if verbose:
         sections.append(("Unchanged findings", d.unchanged))
@@ -384,12 +389,14 @@ def render_markdown(d: Diff, verbose: bool = False) -> str:
         for i in items:
             waived = " (waived)" if i.waived else ""
             lines.append(
-                f"| {i.severity} | `{i.rule_id}` | {i.subject_kind} `{i.subject_id}` | {_cell(i.message)}{waived} |"
+                f"| {md(i.severity)} | {code(i.rule_id)} | {md(i.subject_kind)} {code(i.subject_id)} "
+                f"| {md(i.message)}{waived} |"
             )
     if d.severity_changed:
         lines += ["", "### Severity changed", "", "| rule | subject | before | after |", "|---|---|---|---|"]
         lines += [
-            f"| `{c.item.rule_id}` | `{c.item.subject_id}` | {c.old} | {c.item.severity} |" for c in d.severity_changed
+            f"| {code(c.item.rule_id)} | {code(c.item.subject_id)} | {md(c.old)} | {md(c.item.severity)} |"
+            for c in d.severity_changed
         ]
     return "\n".join(lines) + "\n"
 

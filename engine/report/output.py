@@ -3,6 +3,7 @@ an input of the same command."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -74,7 +75,8 @@ def _stage(path: str | Path, target: Path, text: str) -> Path:
 
     def make() -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        _clean_stale(target)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
         tmp = Path(name)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -88,6 +90,33 @@ def _stage(path: str | Path, target: Path, text: str) -> Path:
         return tmp
 
     return _guarded(path, make)
+
+
+def _clean_stale(target: Path) -> None:
+    """Remove the temporary files a killed run left beside ``target`` (``.NAME.PID.XXXX.tmp``
+    whose process is gone): the next run that writes there cleans up after it."""
+    prefix = f".{target.name}."
+    try:
+        names = [n for n in os.listdir(target.parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                (target.parent / name).unlink()
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # (os.kill would end the process there): leave the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # another user's process (or no way to tell): leave its file
+        return True
+    return True
 
 
 def _mode(target: Path) -> int:

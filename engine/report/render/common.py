@@ -3,27 +3,17 @@ and making inventory text safe for formats that cannot carry every character."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from engine.evaluate.findings import Finding
+from engine.report import escape
 from engine.report.model import Report
 from engine.vocabulary import LEVERS
 
-#: C0 and C1 control characters other than tab and newline: not allowed in XML 1.0, and
-#: invisible (or worse, terminal escapes) everywhere else.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """``text`` with every control character (but tab and newline) shown as ``\\uXXXX``."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def one_line(text: str) -> str:
-    """``visible(text)`` on a single line: for table cells and attributes."""
-    return " ".join(visible(text).split())
+#: Control characters (and bidi overrides) shown as ``\\uXXXX``: ``engine.report.escape``.
+visible = escape.terminal
+one_line = escape.one_line
 
 
 def percent(ratio: float | None) -> str:

@@ -14,13 +14,13 @@ import csv
 import io
 
 from engine.evaluate.findings import Finding, show
+from engine.report import escape
 from engine.report.model import Report, RuleOutcome
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
     needs_text,
     not_applicable,
     not_assessed,
-    visible,
     waiver,
     waiver_reason,
 )
@@ -47,12 +47,10 @@ COLUMNS = (
     "status",
 )
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
 
 def cell(value: object) -> str:
-    text = visible(value if isinstance(value, str) else show(value))
-    return "'" + text if text.startswith(_FORMULA) else text
+    """One cell, spreadsheet-safe (``engine.report.escape.csv_cell``)."""
+    return escape.csv_cell(value if isinstance(value, str) else show(value))
 
 
 class _Cells(dict[object, str]):

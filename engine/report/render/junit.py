@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from engine.evaluate.findings import Finding
+from engine.report import escape
 from engine.report.model import Report, RuleOutcome
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
@@ -111,4 +112,5 @@ def render(report: Report) -> str:
     root.set("errors", "0")  # junit-10.xsd allows no "skipped" here: it is on each suite
     root.set("time", "0")
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # every character XML 1.0 forbids, wherever it came from, shown as \uXXXX (none is markup)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + escape.xml(ET.tostring(root, encoding="unicode")) + "\n"

@@ -9,10 +9,9 @@ are made visible and newlines cannot break a table.
 
 from __future__ import annotations
 
-import re
-
 from engine.assess.plan import Step
 from engine.evaluate.findings import Finding, show
+from engine.report import escape
 from engine.report.model import Report
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
@@ -23,7 +22,6 @@ from engine.report.render.common import (
     needs_text,
     not_applicable,
     not_assessed,
-    one_line,
     percent,
     plural,
     waiver,
@@ -39,24 +37,16 @@ LISTED_PER_LEVER = 30
 #: Subjects listed per next-step item before "+N more".
 SUBJECTS_SHOWN = 8
 
-# CommonMark: any ASCII punctuation may be backslash-escaped. These can start markup
-# anywhere in a line or a table ('&' an entity, '$' GitHub's maths); the block markers
-# ('#', '+', '-', '=', '1.') matter only at the start of a line.
-_SPECIAL = re.compile(r"([\\`*\[\]<>|~$]|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
-_BLOCK_START = re.compile(r"^(\d*)([#+=.)-])")
-
 
 def md(value: object) -> str:
-    """Inline Markdown text that renders as exactly ``value``."""
-    text = _SPECIAL.sub(r"\\\1", one_line(value if isinstance(value, str) else show(value)))
-    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    """Inline Markdown text that renders as exactly ``value`` (``engine.report.escape.markdown``:
+    no markup, no HTML, no mention, reference or autolink)."""
+    return escape.markdown(value if isinstance(value, str) else show(value))
 
 
 def code(value: object, cell: bool = False) -> str:
-    """An identifier as a code span (a backtick in it becomes ``'``: it would end the span; in
-    a table cell ``|`` is escaped, which GFM honours even inside code)."""
-    text = one_line(str(value)).replace("`", "'")
-    return f"`{text.replace('|', chr(92) + '|') if cell else text}`"
+    """An identifier as a code span (``engine.report.escape.code``)."""
+    return escape.code(str(value), cell)
 
 
 def _header(report: Report) -> list[str]:
@@ -194,7 +184,8 @@ def _finding(f: Finding) -> list[str]:
         lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
     lines.append(f"  - fix: {md(f.remediation)}")
     if f.frameworks:
-        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {md('; '.join(f.references))}")
+        cites = "; ".join(escape.markdown_url(r) for r in f.references)  # (a pack's citations link on purpose)
+        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {cites}")
     return lines
 
 
