@@ -203,3 +203,24 @@ def test_unreachable_scheduler_is_a_usage_error(orgs: Path) -> None:
     pytest.importorskip("distributed", reason="the dask extra is not installed")
     result = cli("portfolio", str(orgs), "--as-of", AS_OF, "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.stderr
+
+
+def test_progress_is_drawn_only_on_a_terminal(orgs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.cli import portfolio as portfolio_cli
+    from engine.report.portfolio import UnitResult
+
+    quiet = cli("portfolio", str(orgs), "--as-of", AS_OF, "--jobs", "1")
+    assert quiet.stderr == ""  # not a terminal: nothing but problems would be written there
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(portfolio_cli.sys, "stderr", screen)
+    progress = portfolio_cli._Progress(2)
+    progress(UnitResult("a", "a", (), "ok"))
+    progress(UnitResult("b", "b", (), "bad_input"))
+    progress.close()
+    drawn = screen.getvalue()
+    assert "2/2" in drawn and "failed=1" in drawn

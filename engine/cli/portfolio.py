@@ -50,6 +50,8 @@ class _Progress:
             self.failed += 1
             self.bar.set_postfix(failed=self.failed, refresh=False)
         self.bar.update(1)
+        if self.bar.n >= self.bar.total:  # the last one: shown, whatever tqdm's refresh interval
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
