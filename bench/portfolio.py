@@ -3,6 +3,7 @@
     .venv/bin/python bench/portfolio.py                      # 1,000 organisations × 50-500 accounts
     .venv/bin/python bench/portfolio.py --orgs 200 --repeat 1
     .venv/bin/python bench/portfolio.py generate --orgs 1000 --out /tmp/portfolio   # the data only
+    .venv/bin/python bench/portfolio.py --dir /tmp/portfolio --limit 200           # its first 200 only
 
 The portfolio (``bench/out/portfolio-o{N}-a{MIN}-{MAX}-s{SEED}/``) is one directory per
 organisation, half of them a YAML inventory written block style as people write it, half
@@ -131,8 +132,15 @@ def load() -> str:
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    path = portfolio_dir(args.orgs, args.min_accounts, args.max_accounts, args.seed)
-    units = sorted(p for p in path.iterdir() if p.is_dir())
+    path = args.dir or portfolio_dir(args.orgs, args.min_accounts, args.max_accounts, args.seed)
+    units = sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("inventory.*")))
+    if args.limit and args.limit < len(units):  # the first N, through a manifest listing them
+        units = units[: args.limit]
+        manifest = OUT / f"portfolio-first-{args.limit}" / "portfolio.yaml"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        listed = [{"name": u.name, "path": str(u.resolve())} for u in units]
+        manifest.write_text(yaml.safe_dump({"organisations": listed}, sort_keys=False), encoding="utf-8")
+        path = manifest
     as_of = generate.AS_OF
     print(f"load average {load()} at the start (2 = both CPUs busy elsewhere: figures are then noisy)", flush=True)
     walls: dict[int, list[float]] = {1: [], args.jobs: []}
@@ -217,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="jobs of the parallel run (default %(default)s)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--out", type=Path, help="generate: where to write the portfolio")
+    parser.add_argument("--dir", type=Path, help="run: an existing portfolio directory instead of the generated one")
+    parser.add_argument("--limit", type=int, help="run: only its first N organisations")
     args = parser.parse_args(argv)
     if args.command == "generate":
         target = args.out or portfolio_dir(args.orgs, args.min_accounts, args.max_accounts, args.seed)

@@ -56,3 +56,14 @@ def test_check_benchmark_runs_in_one_process(tmp_path: Path, monkeypatch: pytest
     assert "error" not in native and native["child_peak_mb"] == 0 and native["findings"] > 0
     targets = {t["target"].split(" (")[0].split(":")[0]: t["verdict"] for t in results["targets"]}
     assert targets["memory"] == "PASS"
+
+
+def test_portfolio_benchmark_takes_the_first_organisations_of_a_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portfolio_bench, "OUT", tmp_path)
+    portfolio_bench.write_portfolio(tmp_path / "orgs", 3, 20, 30, seed=7)
+    args = ["--dir", str(tmp_path / "orgs"), "--limit", "2", "--repeat", "1", "--jobs", "2"]
+    assert portfolio_bench.main(args) == 0
+    result = json.loads((tmp_path / "portfolio.json").read_text(encoding="utf-8"))
+    assert result["organisations"] == 2 and result["identical_reports"] is True
