@@ -188,10 +188,12 @@ def test_standard_output_that_cannot_be_written_is_exit_2(tmp_path: Path) -> Non
         assert b"cannot write standard output" in done.stderr and b"Traceback" not in done.stderr
 
 
-def test_only_a_plain_citation_url_is_linked() -> None:
-    assert escape.markdown_url("https://www.finra.org/rules/2210") == "<https://www.finra.org/rules/2210>"
-    for text in ("https://x.example/a>b", "javascript:alert(1)", "FINRA 2210"):
-        assert not escape.markdown_url(text).startswith("<"), text
-    assert escape.markdown_url("https://x.example/ <img src=x>") == "<https://x.example/> \\<img src=x\\>"
-    cited = escape.markdown_url("FINRA Rule 2210 (2019): https://www.finra.org/rules/2210 @ann")
-    assert cited == "FINRA Rule 2210 (2019): <https://www.finra.org/rules/2210> @\u2060ann"
+def test_a_citation_keeps_its_urls_whole_but_never_live() -> None:
+    from engine.report.escape import citation
+
+    text = "FINRA Rule 2210: https://www.finra.org/rules/2210; see [x](https://evil.example/a`b) @bob #12"
+    out = citation(text)
+    assert "`https://www.finra.org/rules/2210`" in out  # readable and copyable, inside a code span
+    assert "https://evil.example/a'b" in out and "](" not in out.replace("\\](", "")  # no Markdown link
+    assert "@\u2060bob" in out and "#\u206012" in out  # no mention, no issue link
+    assert out.startswith("FINRA Rule 2210: `")  # the space before the URL is kept

@@ -77,3 +77,34 @@ def test_a_rule_comparing_dates_or_folding_a_field_not_recorded_is_not_assessed(
     assert status["T-002"] == ("not_assessed", ["accounts.backup_owner", "accounts.owner"])
     assert status["T-003"][0] == "assessed"
     assert data["findings"] == []
+
+
+MISSING_OWNER = {"field": "owner", "exists": False}
+MISSING_CREATED = {"field": "created_on", "exists": False}
+MISSING_BACKUP = {"field": "backup_owner", "exists": False}
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"all": [MISSING_OWNER, {"field": "owner", "equals": {"value": "Ann", "fold": True}}]},
+        {
+            "all": [
+                MISSING_CREATED,
+                {"field": "last_reviewed_on", "days_after": {"from": {"ref": "created_on"}, "gte": 0}},
+            ]
+        },
+        {"all": [MISSING_BACKUP, {"field": "owner", "equals": {"ref": "backup_owner", "fold": True}}]},
+        {
+            "all": [
+                {"field": "platform", "equals": {"value": "X", "fold": True}},
+                {"field": "platform", "equals": {"value": "y", "fold": True}},
+            ]
+        },
+    ],
+)
+def test_a_condition_the_new_operators_make_impossible_is_a_policy_error(when: dict) -> None:
+    from engine.policy.policylint import never_holds
+
+    compiled = policy_set(rule("account", {"field": "owner", "exists": True}, when))
+    assert never_holds(compiled.rules[0].when) is not None

@@ -143,3 +143,36 @@ def test_rules_framework_says_not_assessed_when_the_inventory_did_not_record_the
                  "--as-of", "2026-10-01")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "not assessed" in result.output and "0 passed, 0 failed, 0 not applicable, 2 not assessed" in result.output
+
+
+def test_rules_framework_names_the_bundled_pack_that_implements_it() -> None:
+    result = cli("rules", "--framework", "FINRA Rule 3110")  # the default policies: the baseline only
+    assert result.exit_code == 2
+    assert "--policies policies/financial-services would load rules that do" in result.output
+    assert "public-sector-us" not in result.output
+
+
+def test_rules_json_with_and_without_framework_matches_the_rules_schema() -> None:
+    import jsonschema
+
+    from engine.inputs.schemas import load_schema
+
+    pack = str(ROOT / "policies" / "financial-services")
+    bank = str(ROOT / "examples" / "packs" / "bank")
+    schema = load_schema("rules")
+    listed = json.loads(cli("rules", "--policies", pack, "--format", "json").output)
+    jsonschema.Draft202012Validator(schema).validate(listed)
+    assert next(r for r in listed if r["id"] == "FIN-INT-001")["frameworks"][0] == "FINRA Rule 2210"
+    assert "frameworks" not in next(r for r in listed if r["id"] == "BND-ACC-001")
+    view = cli("rules", "--policies", pack, "--framework", "FINRA", "--inventory", bank, "--as-of", "2026-10-01",
+               "--format", "json")  # fmt: skip
+    jsonschema.Draft202012Validator(schema).validate(json.loads(view.output))
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_the_pack_readme_lists_every_rule_and_links_its_example(pack: str) -> None:
+    readme = (ROOT / "policies" / pack / "README.md").read_text(encoding="utf-8")
+    for rule in own_rules(pack):
+        assert f"| {rule.id} |" in readme, rule.id
+    example = re.search(r"\(\.\./\.\./(examples/packs/[\w-]+)/README\.md\)", readme)
+    assert example and (ROOT / example.group(1) / "inventory.yaml").is_file()

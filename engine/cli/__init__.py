@@ -2,7 +2,8 @@
 
 Owns: the ``smgov`` group and the check commands (``app``), shared options, error handling
 and exit codes (``common``), the ``policy`` commands (``policy``) and the commands over
-reports already written (``reports``).
+reports already written (``reports``), ``smgov import`` (``importing``) and ``smgov init``
+(``starter``).
 
 May import: anything in ``engine``.
 """

@@ -29,10 +29,12 @@ from engine.cli.common import (
     output_write,
     refuse_overwriting,
 )
+from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.portfolio import portfolio
 from engine.cli.reports import trend, verify
 from engine.cli.schema import schema
+from engine.cli.starter import init
 from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
@@ -435,6 +437,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
                 "scope": r.scope,
                 "file": r.file,
                 "line": r.line,
+                **({"frameworks": list(r.frameworks)} if r.frameworks else {}),
                 **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
             }
             for r in loaded.rules
@@ -473,4 +476,6 @@ main.add_command(diff)
 main.add_command(verify)
 main.add_command(trend)
 main.add_command(schema)
+main.add_command(import_command)
+main.add_command(init)
 main.add_command(portfolio)

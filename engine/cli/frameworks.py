@@ -19,6 +19,7 @@ from engine import pipeline
 from engine.cli.common import _emit
 from engine.evaluate.derive import fold
 from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.schemas import data_dir
 from engine.policy import ir, policies
 
 
@@ -44,6 +45,20 @@ def matches(name: str, frameworks: tuple[str, ...]) -> bool:
     return any((f := " ".join(fold(x).split())) == wanted or f.startswith(wanted + " ") for x in frameworks)
 
 
+def bundled_packs_with(name: str) -> list[str]:
+    """The bundled packs (``policies/NAME``) with a rule of the framework ``name``."""
+    root = data_dir("policies")
+    found = []
+    for pack in sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file()):
+        try:
+            rules = policies.load([pack]).rules
+        except InputError:  # pragma: no cover - the bundled packs are valid (their tests say so)
+            continue
+        if any(matches(name, r.frameworks) for r in rules):
+            found.append(f"policies/{pack.name}")
+    return found
+
+
 def known(rules: tuple[ir.CompiledRule, ...]) -> list[str]:
     return sorted({f for r in rules for f in r.frameworks}, key=fold)
 
@@ -56,6 +71,9 @@ def show(
     if not chosen:
         names = ", ".join(known(loaded.rules)) or "none"
         message = f"no loaded rule implements the framework {name!r} (frameworks named: {names})"
+        packs = bundled_packs_with(name)
+        if packs:
+            message += "; " + ", ".join(f"--policies {p}" for p in packs) + " would load rules that do"
         raise InputError([Diagnostic("<arguments>", 0, 0, message, "--framework")])
     status: dict[str, tuple[str, int]] = {}
     where = ""
@@ -74,8 +92,12 @@ def show(
         {
             "id": r.id,
             "title": r.title,
+            "lever": r.lever,
+            "stage": r.stage,
             "severity": r.severity,
             "scope": r.scope,
+            "file": r.file,
+            "line": r.line,
             "frameworks": list(r.frameworks),
             "references": list(r.references),
             **({"status": status[r.id][0], "findings": status[r.id][1]} if r.id in status else {}),

@@ -25,11 +25,11 @@ _URL_PREFIX = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.|m\.|mobile\.)?")
 
 
 def _casefold(value: Any) -> Any:
-    return value.strip().casefold() or None if isinstance(value, str) else value
+    return fold(value.strip()) or None if isinstance(value, str) else value  # as the ``fold`` option compares
 
 
 def _handle(value: Any) -> Any:
-    return value.strip().lstrip("@").strip().casefold() or None if isinstance(value, str) else value
+    return fold(value.strip().lstrip("@").strip()) or None if isinstance(value, str) else value
 
 
 def _url(value: Any) -> Any:
@@ -37,7 +37,7 @@ def _url(value: Any) -> Any:
     fragment and trailing slashes left out, case folded."""
     if not isinstance(value, str):
         return value
-    text = re.split(r"[?#]", value.strip().casefold(), maxsplit=1)[0]
+    text = value.strip().casefold().split("?", 1)[0].split("#", 1)[0]
     return _URL_PREFIX.sub("", text).rstrip("/") or None
 
 
@@ -48,6 +48,19 @@ NORMALISE = {"casefold": _casefold, "handle": _handle, "url": _url}
 
 def normalised(value: Any, how: str) -> Any:
     return NORMALISE[how](value) if how else value
+
+
+class Folded(dict[Any, Any]):
+    """value -> its normalised form (``NORMALISE[how]``), each distinct value computed once
+    (a subject's own key is then a lookup: its collection's column was folded already)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.fold = NORMALISE[how]
+
+    def __missing__(self, value: Any) -> Any:
+        folded = self[value] = self.fold(value)
+        return folded
 
 
 class Scope:
@@ -61,6 +74,8 @@ class Scope:
         self._dates: dict[str, int] = {}
         self._indexes: dict[IndexKey, dict[tuple[Any, ...], list[Any]]] = {}
         self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
+        #: normaliser name -> its per-check cache (``related``'s ``normalise``)
+        self.folded = {how: Folded(how) for how in NORMALISE}
 
     def days_since(self, value: Any) -> int | None:
         if not isinstance(value, str):
@@ -140,18 +155,26 @@ class Scope:
     def _folded(
         self, collection: str, paths: tuple[tuple[str, ...], ...], needs: tuple[str, ...], folds: tuple[str, ...]
     ) -> dict[tuple[Any, ...], list[Any]]:
-        """:meth:`index` with each key value normalised first."""
+        """:meth:`index` with each key value normalised first. Read column by column, each
+        column normalised in one ``map``; rows with a list value fan out as in :meth:`index`."""
+        items = self.inventory.collections.get(collection, [])
+        for name in needs:
+            items = [item for item in items if item.get(name) is not None]
+        columns = _folded_columns(items, paths, folds, self.folded)
+        if not any(list in set(map(type, column)) for column in columns):  # scalars: grouped in one pass
+            groups: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(list)
+            for key, item in zip(zip(*columns, strict=True), items, strict=True):
+                if None not in key:
+                    groups[key].append(item)
+            return dict(groups)
         table: dict[tuple[Any, ...], list[Any]] = {}
-        for item in self.inventory.collections.get(collection, []):
-            if any(item.get(name) is None for name in needs):
-                continue
+        for item, combo in zip(items, zip(*columns, strict=True), strict=True):
             options = []
-            for path, how in zip(paths, folds, strict=True):
-                value = get(item, path)
-                values = value if isinstance(value, list) else ([] if value is None else [value])
-                options.append([n for v in values if (n := normalised(v, how)) is not None])
-            for combo in dict.fromkeys(product(*options)):
-                table.setdefault(combo, []).append(item)
+            for value, how in zip(combo, folds, strict=True):
+                values = [normalised(v, how) for v in value] if isinstance(value, list) else [value]
+                options.append([v for v in values if v is not None])
+            for key in dict.fromkeys(product(*options)):
+                table.setdefault(key, []).append(item)
         return table
 
     def counts(
@@ -161,7 +184,12 @@ class Scope:
         key = (collection, paths, folds)
         table = self._counts.get(key)
         if table is None and folds:
-            table = {value: len(items) for value, items in self.index(collection, paths, (), folds).items()}
+            columns = _folded_columns(self.inventory.collections.get(collection, []), paths, folds, self.folded)
+            if any(list in set(map(type, column)) for column in columns):
+                table = {value: len(items) for value, items in self.index(collection, paths, (), folds).items()}
+            else:  # scalars: counted in C, no list per key
+                counted = Counter(zip(*columns, strict=True))
+                table = {value: n for value, n in counted.items() if None not in value}
             self._counts[key] = table
         if table is None:
             listed = self._indexes.get((collection, paths, (), ()))
@@ -189,6 +217,21 @@ class Scope:
                 return []
             items = self.index(node.collection, tuple(p for p, _ in node.on), (), node.normalise).get(ours, [])
         return [item for item in items if item is not env[0]] if node.others else items
+
+
+def _folded_columns(
+    items: list[Any], paths: tuple[tuple[str, ...], ...], folds: tuple[str, ...], cache: dict[str, Folded]
+) -> list[list[Any]]:
+    """The values of ``items`` at each path, normalised as ``folds`` says (list values as they are)."""
+    columns = []
+    for path, how in zip(paths, folds, strict=True):
+        raw = list(map(dict.get, items, repeat(path[0]))) if len(path) == 1 else [get(i, path) for i in items]
+        if how and list not in set(map(type, raw)):
+            raw = list(map(cache[how].__getitem__, raw))  # each distinct value folded once, looked up in C
+        elif how:
+            raw = [v if isinstance(v, list) else cache[how][v] for v in raw]
+        columns.append(raw)
+    return columns
 
 
 def fold(value: Any) -> Any:

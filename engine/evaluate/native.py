@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from engine.evaluate.derive import NORMALISE, Scope, days_between, fold, same_folded
+from engine.evaluate.derive import Scope, fold
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
@@ -90,13 +90,21 @@ class _Gen:
         if isinstance(operand, ir.DaysSince):
             return f"{'UNTIL' if operand.until else 'DAYS'}[{self.field(operand.field, item)}]"
         if isinstance(operand, ir.DaysBetween):
-            start = operand.start if isinstance(operand.start, str) else None
-            other = repr(start) if start is not None else self.field(operand.start, item)  # type: ignore[arg-type]
-            return f"_between({self.field(operand.field, item)}, {other})"
-        if isinstance(operand, ir.Folded):
-            return f"_fold({self.field(operand.field, item)})"
+            # field - start = days_since(start) - days_since(field): both from the cached DAYS table
+            start = repr(operand.start) if isinstance(operand.start, str) else self.field(operand.start, item)
+            s = self.temp()
+            return (
+                f"(None if ({t} := DAYS[{self.field(operand.field, item)}]) is None "
+                f"or ({s} := DAYS[{start}]) is None else {s} - {t})"
+            )
+        if isinstance(operand, ir.Folded):  # texts repeat (platforms, names): each folded once
+            return f"(FOLD[{t}] if ({t} := {self.field(operand.field, item)}).__class__ is str else _fold({t}))"
         if isinstance(operand, ir.SameFolded):
-            return f"_same({self.field(operand.left, item)}, {self.field(operand.right, item)})"
+            r = self.temp()
+            return (
+                f"(FOLD[{t}] == FOLD[{r}] if ({t} := {self.field(operand.left, item)}).__class__ is str "
+                f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
+            )
         if isinstance(operand, ir.Matches):
             pattern = self.const(compile_pattern(operand.pattern))
             return (
@@ -114,9 +122,12 @@ class _Gen:
             folds = operand.normalise or ("",) * len(operand.on)
             keys = [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
             paths = tuple(p for p, _ in operand.on)
-            if operand.on and operand.where is None and not operand.others:  # a plain count: a table of counts
+            if operand.on and operand.where is None and (not operand.others or _mirrored(operand)):
+                # a plain count: a table of counts. ``others`` on links of each field to itself: the
+                # subject is in its own group exactly when its key is (no value missing), so one less
                 self.counts.append((operand.collection, paths, operand.normalise))
-                return f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                count = f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                return f"max({count} - 1, 0)" if operand.others else count
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
@@ -140,7 +151,7 @@ class _Gen:
     @staticmethod
     def folded(expr: str, how: str) -> str:
         """``expr`` normalised as ``related``'s ``normalise`` says (derive.NORMALISE)."""
-        return f"NORM[{how!r}]({expr})" if how else expr
+        return f"NORM[{how!r}][{expr}]" if how else expr
 
     def test(self, node: ir.Test, item: str) -> str:
         left = self.value(node.left, item)
@@ -171,6 +182,12 @@ class _Gen:
         if isinstance(node, ir.Not):
             return f"(not {self.cond(node.item, item)})"
         raise TypeError(f"unknown node {node!r}")  # pragma: no cover
+
+
+def _mirrored(node: ir.Related) -> bool:
+    """Every link of ``on`` ties a field of the subject's collection to that same field of the
+    subject (scalars on both sides, the compiler makes sure): the subject links to itself."""
+    return all(ours.root == "subject" and ours.path == theirs for theirs, ours in node.on)
 
 
 def needed(node: ir.Node) -> frozenset[str]:
@@ -253,21 +270,28 @@ class _Days(dict[Any, Any]):
         return days
 
 
+class _Folds(dict[str, str]):
+    """text -> its fold (``derive.fold``), computed on first sight (C-speed lookups after)."""
+
+    def __missing__(self, value: str) -> str:
+        folded = self[value] = fold(value)
+        return folded
+
+
 def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
     return {
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
         "C": [scope.counts(*spec) for spec in gen.counts],
         "_get": _get,
-        "_between": days_between,
         "_fold": fold,
-        "_same": same_folded,
+        "FOLD": _Folds(),
         "ORG": scope.organisation,
         "GOV": scope.governance,
         "DAYS": _Days(scope),
         "UNTIL": _Days(scope, until=True),
         "ALL": scope.inventory.collections,
-        "NORM": NORMALISE,
+        "NORM": scope.folded,  # normaliser -> value -> normalised value, computed once per value
     }
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from engine.inputs import fields, integrity, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.platforms import catalogue as platform_catalogue
 from engine.inputs.sources import Source
 from engine.vocabulary import COLLECTION_OF, KIND_OF
 
@@ -98,8 +99,54 @@ class Inventory:
 
 
 def _merge(sources: list[Source], header: fields.Header) -> tuple[Inventory | None, list[Diagnostic]]:
-    inventory, problems, whole = _combine(sources, header=header)
+    inventory, problems, whole = _combine(sources, header=_derived_recorded(header))
+    if whole:
+        _add_platform_closures(inventory.collections["accounts"])
     return (inventory if whole else None), problems
+
+
+#: Fields smgov gives a subject and an inventory never holds (``readOnly`` in the schema), and
+#: the field each is derived from: recorded whenever that one is.
+READ_ONLY = {"accounts": {"platform_closed_on": "platform"}}
+
+
+def _derived_recorded(header: fields.Header) -> fields.Header:
+    """The header with each read-only field recorded where the field it comes from is."""
+    recorded = dict(header.recorded)
+    for collection, derived in READ_ONLY.items():
+        names = recorded.get(collection)
+        if names is not None:
+            recorded[collection] = names | {name for name, origin in derived.items() if origin in names}
+    return replace(header, recorded=recorded)
+
+
+def _add_platform_closures(accounts: list[dict[str, Any]]) -> None:
+    """Give each account on a closed platform its read-only ``platform_closed_on`` (from
+    engine/inputs/platforms.yaml), on a copy: the parsed files are never changed."""
+    known = platform_catalogue()
+    days: dict[Any, str | None] = {}
+    for index, account in enumerate(accounts):
+        platform = account.get("platform") if isinstance(account, dict) else None
+        if not isinstance(platform, str):
+            continue
+        day = days[platform] if platform in days else days.setdefault(platform, known.closed_on(platform))
+        if day is not None:
+            accounts[index] = {**account, "platform_closed_on": day}
+
+
+def _read_only_written(inventory: Inventory) -> list[Diagnostic]:
+    """A read-only field written in an inventory: smgov gives it, the user never does."""
+    problems = []
+    for collection, names in READ_ONLY.items():
+        kind = KIND_OF[collection]
+        for index, item in enumerate(inventory.collections.get(collection, ())):
+            for name in names:
+                if isinstance(item, dict) and name in item:
+                    file, line, col = inventory.origin(kind, index, (name,))
+                    message = f"{name} is read-only: smgov gives it from its platform catalogue; remove it"
+                    local = inventory.local_index(kind, index)[1]
+                    problems.append(Diagnostic(file, line, col, message, f"{collection}[{local}].{name}"))
+    return problems
 
 
 def _combine(
@@ -194,6 +241,7 @@ def check(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> li
     problems.extend(merged)
     ids = {collection: set(integrity.column(items, "id")) for collection, items in inventory.collections.items()}
     problems += [*integrity.duplicates(inventory, ids), *integrity.references(inventory, ids, hints)]
+    problems += _read_only_written(inventory)
     return [*problems, *([] if typed else integrity.dates(inventory, name))]
 
 

@@ -20,6 +20,10 @@ from engine.inputs.positions import PositionIndex
 from engine.inputs.yaml_fast import parse_yaml_fast
 
 SUFFIXES = (".yaml", ".yml", ".json")
+#: Account lists that ``smgov import`` reads: given where an inventory is expected, they get a
+#: pointer to it rather than a YAML syntax error.
+IMPORTABLE = (".csv", ".tsv", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+IMPORT_HINT = "run `smgov import FILE --mapping generic-accounts -o inventory.json` to turn it into an inventory"
 T = TypeVar("T")
 _HASH_IN_PARALLEL = 8 << 20  # bytes
 
@@ -64,8 +68,15 @@ def discover(
                 and not skip(p.relative_to(path))
             )
             if not found:
-                problems.append(Diagnostic(str(raw), message=f"no {what} files (.yaml, .yml, .json) in this directory"))
+                lists = any(p.suffix.lower() in IMPORTABLE for p in path.iterdir() if p.is_file())
+                hint = f"; its account lists are not inventories: {IMPORT_HINT}" if lists else ""
+                problems.append(
+                    Diagnostic(str(raw), message=f"no {what} files (.yaml, .yml, .json) in this directory{hint}")
+                )
             files.extend(found)
+        elif path.is_file() and path.suffix.lower() in IMPORTABLE:
+            kind = "a spreadsheet" if path.suffix.lower() not in (".csv", ".tsv") else "a CSV file"
+            problems.append(Diagnostic(str(raw), message=f"{kind} is not an {what} file: {IMPORT_HINT}"))
         elif path.is_file():
             files.append(path)
         elif path.exists():

@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-_IGNORED = {"description", "title", "x-references", "$schema", "$id", "$defs", "examples"}
+_IGNORED = {"description", "title", "x-references", "$schema", "$id", "$defs", "examples", "readOnly"}
 _STRING = {"minLength": "min_length", "maxLength": "max_length"}
 _NUMBER = {"minimum": "ge"}
 _KNOWN = {*_IGNORED, *_STRING, *_NUMBER, "pattern", "type", "enum", "const", "anyOf", "$ref", "items"}

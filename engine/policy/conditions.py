@@ -7,32 +7,34 @@ type reasons is a policy error, not a silent miss.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 from engine.inputs.catalogue import Field as Spec
 from engine.inputs.catalogue import fields_of
 from engine.inputs.diagnostics import shown
 from engine.policy import ir
+from engine.policy.dates import _date_only, _iso_date, op_days_since, op_days_until, op_older_than_days, op_within_days
+from engine.policy.literals import (
+    CompileError,
+    PathT,
+    _check_literal,
+    _fold_enum,
+    _fold_option,
+    _hint,
+    _number,
+    _text_only,
+    comparisons,
+    derive_fold,
+)
 from engine.policy.patterns import pattern_problem
 from engine.vocabulary import COLLECTION_OF, KIND_OF
 
-PathT = tuple[str | int, ...]
+__all__ = ["FIELD_OPERATORS", "CompileError", "Context", "comparisons", "parse", "resolve"]
+
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-class CompileError(Exception):
-    """A problem in one condition; ``where`` is the path inside the rule (``require.all[1]``)."""
-
-    def __init__(self, message: str, where: PathT) -> None:
-        super().__init__(message)
-        self.message, self.where = message, where
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,6 @@ class Context:
 
     def fields(self, kind: str) -> dict[str, Spec]:
         return fields_of(kind, self.schema)
-
-
-def _hint(word: str, choices: list[str]) -> str:
-    match = get_close_matches(word, choices, n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
@@ -95,36 +92,6 @@ def resolve(path: Any, ctx: Context, where: PathT) -> tuple[ir.Field, Spec]:
     return ir.Field(root, tuple(parts)), spec
 
 
-# -- literals and types -------------------------------------------------------------------
-
-
-def _python_type(kind: str) -> tuple[type, ...]:
-    return {"string": (str,), "date": (str,), "integer": (int, float), "number": (int, float), "boolean": (bool,)}.get(
-        kind, ()
-    )
-
-
-def _check_literal(value: Any, kind: str, enum: tuple[Any, ...], label: str, where: PathT) -> Any:
-    expected = _python_type(kind)
-    if not expected:
-        raise CompileError(f"{label} is of type {kind}: it cannot be compared with a value", where)
-    if isinstance(value, bool) != (kind == "boolean") or not isinstance(value, expected):
-        raise CompileError(
-            f"{label} is a {kind}; {value!r} is a {type(value).__name__} (values are never coerced)", where
-        )
-    _finite(value, where)
-    if enum and value not in enum:
-        raise CompileError(f"{value!r} can never match {label}: allowed values are {', '.join(map(str, enum))}", where)
-    return value
-
-
-def _finite(value: Any, where: PathT) -> None:
-    """NaN and the infinities compare in ways no inventory value can mean (NaN equals nothing,
-    not even itself): a policy may not hold them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise CompileError(f"{value!r} is not a finite number: compare with a finite value", where)
-
-
 def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "", enum: tuple[Any, ...] = ()) -> Any:
     """A literal of the field's type, or ``{ref: PATH}`` to a field of a compatible type."""
     kind = kind or spec.type
@@ -138,35 +105,6 @@ def _operand(value: Any, spec: Spec, ctx: Context, where: PathT, kind: str = "",
             raise CompileError(f"{spec.path} ({kind}) cannot be compared with {value['ref']} ({other.type})", where)
         return field
     return _check_literal(value, kind, enum, repr(spec.path), where)
-
-
-def _number(value: Any, where: PathT) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CompileError(f"expected a number, got {value!r}", where)
-    _finite(value, where)
-    return value
-
-
-def comparisons(
-    block: Any, left: ir.Operand, where: PathT, extra: tuple[str, ...] = ()
-) -> tuple[ir.Node, dict[str, Any]]:
-    """A comparison block ``{gte: 1, lte: 5}`` -> the Tests on ``left``, plus its other keys."""
-    if not isinstance(block, Mapping):
-        raise CompileError("expected a comparison block such as {gte: 1}", where)
-    unknown = [k for k in block if k not in ir.COMPARISONS and k not in extra]
-    if unknown:
-        raise CompileError(
-            f"unknown key {unknown[0]!r} in a comparison block{_hint(str(unknown[0]), [*ir.COMPARISONS, *extra])}",
-            where,
-        )
-    tests: list[ir.Node] = []
-    for op in ir.COMPARISONS:
-        if op in block:
-            tests.append(ir.Test(left, op, _number(block[op], (*where, op))))
-    if not tests:
-        raise CompileError(f"a comparison block needs one of {', '.join(ir.COMPARISONS)}", where)
-    node = tests[0] if len(tests) == 1 else ir.AllOf(tuple(tests))
-    return node, {k: block[k] for k in extra if k in block}
 
 
 # -- field operators ------------------------------------------------------------------------
@@ -184,37 +122,6 @@ def op_exists(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Path
     if not isinstance(value, bool):
         raise CompileError("exists takes true or false", where)
     return ir.Test(field, "exists", value)
-
-
-def _fold_option(value: Any, key: str, where: PathT) -> tuple[Any, bool]:
-    """``{KEY: X, fold: true}`` (or ``{ref: PATH, fold: true}``) -> (X or {ref: PATH}, fold);
-    any other value -> (value, False). ``fold`` compares texts case- and form-insensitively."""
-    if not isinstance(value, Mapping) or ("fold" not in value and key not in value):
-        return value, False
-    unknown = [k for k in value if k not in (key, "ref", "fold")]
-    if unknown or (key in value) == ("ref" in value):
-        raise CompileError(f"expected {{{key}: VALUE, fold: true}} or {{ref: PATH, fold: true}}", where)
-    fold = value.get("fold", False)
-    if not isinstance(fold, bool):
-        raise CompileError("fold takes true or false", (*where, "fold"))
-    return (value[key] if key in value else {"ref": value["ref"]}), fold
-
-
-def _text_only(spec: Spec, kind: str, op: str, where: PathT) -> None:
-    if kind != "string":
-        raise CompileError(f"fold compares texts; {spec.path!r} is of type {spec.type} ({op})", where)
-
-
-def _fold_enum(enum: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(derive_fold(v) for v in enum)
-
-
-def derive_fold(value: Any) -> Any:
-    """The folding of ``engine.evaluate.derive.fold`` (the same formula; kept here because the
-    policy layer may not import the evaluators): NFKC of the case fold of the NFKC form."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
-    return value
 
 
 def _equality(op: str) -> Op:
@@ -304,38 +211,6 @@ def op_contains(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: Pa
     return ir.Test(ir.Folded(field), "contains", derive_fold(literal))
 
 
-def _date_only(spec: Spec, op: str, where: PathT) -> None:
-    if spec.type != "date":
-        raise CompileError(f"{op!r} applies to dates; {spec.path!r} is of type {spec.type}", where)
-
-
-def op_older_than_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "older_than_days", where)
-    return ir.Test(ir.DaysSince(field), "gt", _days(value, where))
-
-
-def op_within_days(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "within_days", where)
-    since = ir.DaysSince(field)
-    return ir.AllOf((ir.Test(since, "gte", 0), ir.Test(since, "lte", _days(value, where))))
-
-
-def _days(value: Any, where: PathT) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CompileError(f"expected a whole number of days (0 or more), got {value!r}", where)
-    return value
-
-
-def op_days_since(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "days_since", where)
-    return comparisons(value, ir.DaysSince(field), where)[0]
-
-
-def op_days_until(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
-    _date_only(spec, "days_until", where)
-    return comparisons(value, ir.DaysSince(field, until=True), where)[0]
-
-
 def op_days_after(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:
     """``{from: DATE | {ref: PATH}, <comparison>}``: the field's date minus ``from`` in days."""
     _date_only(spec, "days_after", where)
@@ -354,17 +229,6 @@ def op_days_after(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: 
     else:
         begin = _iso_date(start, (*where, "from"))
     return comparisons(value, ir.DaysBetween(field, begin), where, extra=("from",))[0]
-
-
-def _iso_date(value: Any, where: PathT) -> str:
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    raise CompileError(f"expected a calendar date 'YYYY-MM-DD' or {{ref: PATH}}, got {value!r}", where)
 
 
 def op_count(field: ir.Field, spec: Spec, value: Any, ctx: Context, where: PathT) -> ir.Node:

@@ -79,8 +79,12 @@ def _needs_value(t: ir.Test) -> tuple[Any, ...]:
     out: list[Any] = [t.right] if isinstance(t.right, ir.Field) else []
     if isinstance(left, ir.Field):
         out.append(left)
-    elif isinstance(left, (ir.Matches, ir.DaysSince)):
+    elif isinstance(left, (ir.Matches, ir.DaysSince, ir.Folded)):
         out.append(left.field)
+    elif isinstance(left, ir.DaysBetween):
+        out += [left.field, *([left.start] if isinstance(left.start, ir.Field) else [])]
+    elif isinstance(left, ir.SameFolded):
+        out += [left.left, left.right]
     elif isinstance(left, (ir.Quantified, ir.Share)):
         out.append(left.list)
     elif isinstance(left, ir.Ratio):

@@ -74,29 +74,22 @@ def markdown(text: str) -> str:
     return _ACTIVE.sub(_inert, escaped)
 
 
-#: A plain web address: scheme, host, a path of unreserved characters; nothing Markdown reads.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%=&?+-]*)?(?<![.,;])")
+_URL = re.compile(r"https?://[^\s;,)]+[^\s;,.)]")
 
 
-def markdown_url(text: str) -> str:
-    """A citation a renderer links on purpose (a rule's reference, ``"FINRA Rule 2210:
-    https://…"``): each plain ``http(s)`` address in it, standing alone, as an explicit
-    autolink; everything else as :func:`markdown` text."""
-    out, at = [], 0
-    for found in _PLAIN_URL.finditer(text):
-        after = text[found.end() : found.end() + 1]
-        if (found.start() and not text[found.start() - 1].isspace()) or (after and not after.isspace()):
-            continue  # part of a longer word: not a plain address
-        out += [_segment(text[at : found.start()]), f"<{found.group()}>"]
-        at = found.end()
-    return "".join(out) + _segment(text[at:])
+def citation(text: str) -> str:
+    """Inline Markdown for a citation: its words as :func:`markdown`, each URL in it as a code
+    span, so the address reads and copies whole but is not a live link."""
 
+    def words(part: str) -> str:  # markdown() trims a text's ends: keep the spaces around a URL
+        inner = part.strip()
+        return (" " if part[:1].isspace() else "") + markdown(inner) + (" " if part[-1:].isspace() and inner else "")
 
-def _segment(text: str) -> str:
-    """:func:`markdown` of a piece of a line, keeping a space at either end."""
-    if not text or text.isspace():
-        return " " if text else ""
-    return (" " if text[0].isspace() else "") + markdown(text) + (" " if text[-1].isspace() else "")
+    parts, last = [], 0
+    for found in _URL.finditer(text):
+        parts += [words(text[last : found.start()]), code(found.group())]
+        last = found.end()
+    return "".join([*parts, words(text[last:])])
 
 
 def code(text: str, cell: bool = False) -> str:

@@ -184,8 +184,7 @@ def _finding(f: Finding) -> list[str]:
         lines.append("  - evidence: " + "; ".join(f"{md(e.label)} = {md(show(e.value))}" for e in f.evidence))
     lines.append(f"  - fix: {md(f.remediation)}")
     if f.frameworks:
-        cites = "; ".join(escape.markdown_url(r) for r in f.references)  # (a pack's citations link on purpose)
-        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {cites}")
+        lines.append(f"  - framework: {md(', '.join(f.frameworks))}; cites: {escape.citation('; '.join(f.references))}")
     return lines
 
 
