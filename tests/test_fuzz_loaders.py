@@ -297,3 +297,38 @@ def _structured_inventories_end_plainly(document: dict[str, Any], as_yaml: bool)
 
 def test_structured_inventories_end_plainly() -> None:
     fuzzing.run("check: inventories built from the schema's own words", _structured_inventories_end_plainly)
+
+
+IMPORT_CSV = (
+    "Platform,Handle,URL,Department,Created,MFA\n"
+    "YouTube,,https://www.youtube.com/@Acme,Marketing,2024-04-03,yes\n"
+    "twitter,@Acme,,Support,03/04/2024,no\n"
+    'X,acme,https://x.com/acme,"Support, EMEA",,\n'
+)
+IMPORT_JSON = json.dumps(
+    [
+        dict(zip(IMPORT_CSV.splitlines()[0].split(","), row.split(","), strict=False))
+        for row in IMPORT_CSV.splitlines()[1:3]
+    ]
+)
+
+
+@fuzzing.examples(15)
+@given(st.sampled_from([".csv", ".json", ".tsv"]), edits)
+def _the_importer_ends_plainly(suffix: str, changes: list[tuple[float, str, int]]) -> None:
+    fuzzing.tried("import: mutated CSV and JSON account lists")
+    import tempfile
+
+    seed = IMPORT_JSON if suffix == ".json" else IMPORT_CSV.replace(",", "\t") if suffix == ".tsv" else IMPORT_CSV
+    with tempfile.TemporaryDirectory() as name:
+        path = Path(name) / f"accounts{suffix}"
+        path.write_bytes(mutate(seed, changes).encode("utf-8", "surrogatepass"))
+        first = cli("import", str(path), "--mapping", "generic-accounts")
+        second = cli("import", str(path), "--mapping", "generic-accounts")
+    assert first.exit_code in (0, 1, 2), first.output[-2000:]
+    assert "Traceback" not in first.output and "internal error" not in first.output, first.output[-2000:]
+    assert first.output == second.output  # the same inventory, byte for byte, every time
+
+
+def test_the_importer_ends_plainly() -> None:
+    fuzzing.run("import: mutated CSV and JSON account lists", _the_importer_ends_plainly)

@@ -17,6 +17,7 @@ from engine.report.render import (
     portfolio_json,
     portfolio_markdown,
     portfolio_text,
+    roadmap,
     sarif,
     text,
 )
@@ -43,6 +44,9 @@ FILE_NAMES: dict[str, str] = {
     "junit": "report.junit.xml",
     "csv": "report.csv",
 }
+
+#: ``smgov plan``'s formats: the road to the target for a board (markdown, html) or a tracker (csv).
+PLAN_RENDERERS: dict[str, Renderer] = roadmap.PLAN_RENDERERS
 
 #: Renderers of a portfolio report (``smgov portfolio``), and their file names.
 PORTFOLIO_RENDERERS: dict[str, Callable[[PortfolioReport], str]] = {
