@@ -153,6 +153,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             seconds, report = portfolio_run(path, as_of, jobs)
             walls[jobs].append(seconds)
             reports.add(report)
+            (OUT / f"portfolio-jobs{jobs}.json").write_text(report, encoding="utf-8")  # to compare when they differ
             print(f"  portfolio --jobs {jobs}: {seconds:.2f} s", flush=True)
     check = statistics.median(s["check"] for s in singles)
     core = statistics.median(s["evaluate+findings"] for s in singles)
