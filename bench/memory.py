@@ -103,9 +103,7 @@ def worker(part: str, inventory: str, rules: str, as_of: str) -> dict[str, Any]:
                 grown.append(_rss() - before)
 
         findings.by_rule = measured  # type: ignore[assignment]
-        options = pipeline.CheckOptions(
-            inventory=(inventory,), policies=(rules,), as_of=dt.date.fromisoformat(as_of)
-        )
+        options = pipeline.CheckOptions(inventory=(inventory,), policies=(rules,), as_of=dt.date.fromisoformat(as_of))
         report = pipeline.run_check(options)
         out["findings"] = len(report.findings)
         out["mb"] = sum(grown)

@@ -131,17 +131,19 @@ class _Inputs:
 
 
 @without_cyclic_gc
-def run_check(options: CheckOptions) -> model.Report:
+def run_check(options: CheckOptions, compiled: policies.PolicySet | None = None) -> model.Report:
     """The whole check. Raises InputError, before any result is used, if any input is bad:
     every input's problems, in the order the inputs are named, then the waivers' and the
-    baseline's."""
+    baseline's. ``compiled``: the policies already loaded (``smgov portfolio`` compiles them
+    once per worker, not per organisation); ``options.policies`` is then not read."""
     evaluator(options.engine)  # an evaluator whose extra is missing: say so before reading anything
     problems: list[Diagnostic] = []
-    rules = None
-    try:
-        rules = policies.load(list(options.policies) or default_policies())
-    except InputError as exc:
-        problems.extend(exc.diagnostics)
+    rules = compiled
+    if rules is None:
+        try:
+            rules = policies.load(list(options.policies) or default_policies())
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
     files, found = discover(options.inventory, "inventory")
     raws, unreadable = load_all(files)
     problems.extend([*found, *unreadable])

@@ -33,6 +33,7 @@ from engine.cli.examples import examples_dir
 from engine.cli.hooks import hook
 from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
+from engine.cli.portfolio import portfolio
 from engine.cli.reports import evidence_problem, trend, verify, write_evidence
 from engine.cli.schema import schema
 from engine.cli.starter import init
@@ -478,3 +479,4 @@ main.add_command(trend)
 main.add_command(schema)
 main.add_command(import_command)
 main.add_command(init)
+main.add_command(portfolio)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
+from types import CodeType
 from typing import Any
 
 from engine.evaluate.derive import Scope, fold
@@ -293,21 +295,35 @@ def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
     }
 
 
-def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
+@lru_cache(maxsize=1024)
+def _generated(rules: tuple[ir.CompiledRule, ...]) -> tuple[CodeType, _Gen]:
+    """The compiled code of one scope's rules, generated once per process for the same rules
+    (``smgov portfolio`` checks many organisations with them); only its namespace is per check."""
     gen = _Gen()
-    source = generate(gen, rules)
+    source = generate(gen, list(rules))
+    return compile(source, "<smgov native rules>", "exec"), gen
+
+
+def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
+    code, gen = _generated(tuple(rules))
     namespace = _namespace(gen, scope)
-    exec(compile(source, "<smgov native rules>", "exec"), namespace)
+    exec(code, namespace)
     return namespace["check"]
+
+
+@lru_cache(maxsize=4096)
+def _generated_operands(operands: tuple[ir.Operand, ...]) -> tuple[CodeType, _Gen]:
+    gen = _Gen()
+    values = "".join(f"{gen.value(operand, 'None')}, " for operand in operands)
+    return compile(f"def values(s):\n    return ({values})\n", "<smgov native operands>", "exec"), gen
 
 
 def compile_operands(operands: tuple[ir.Operand, ...], scope: Scope) -> Callable[[Any], tuple[Any, ...]]:
     """``values(subject)``: the operands' values for one subject, as ``derive.value`` gives them
     (the findings step reads a failed subject's evidence through this, at generated-code speed)."""
-    gen = _Gen()
-    values = "".join(f"{gen.value(operand, 'None')}, " for operand in operands)
+    code, gen = _generated_operands(operands)
     namespace = _namespace(gen, scope)
-    exec(compile(f"def values(s):\n    return ({values})\n", "<smgov native operands>", "exec"), namespace)
+    exec(code, namespace)
     return namespace["values"]
 
 

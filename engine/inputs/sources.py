@@ -17,7 +17,7 @@ from engine.inputs import limits
 from engine.inputs.diagnostics import Diagnostic
 from engine.inputs.json_source import parse_json
 from engine.inputs.positions import PositionIndex
-from engine.inputs.yaml_source import parse_yaml
+from engine.inputs.yaml_fast import parse_yaml_fast
 
 SUFFIXES = (".yaml", ".yml", ".json")
 #: Account lists that ``smgov import`` reads: given where an inventory is expected, they get a
@@ -190,7 +190,7 @@ def _parse(name: str, suffix: str, raw: bytes) -> tuple[Any, PositionIndex] | Di
         return Diagnostic(name, 1, 1, "the file is empty")
     if suffix == ".json":
         return parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
-    return parse_yaml(text, name)
+    return parse_yaml_fast(text, name)  # yaml-rs where it gives PyYAML's data, else PyYAML
 
 
 def read_all(

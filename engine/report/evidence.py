@@ -163,12 +163,20 @@ def write_bundle(
     """Write the bundle atomically to ``directory`` (replacing an earlier bundle there) and
     return its manifest, sealed, and signed with ``sign_key`` (an Ed25519 PEM) if given.
     Raises BundleError when ``directory`` exists and is not a bundle or the key is unusable."""
+    outputs = {FILE_NAMES[name]: render(report).encode("utf-8") for name, render in RENDERERS.items()}
+    return write_files(directory, outputs, manifest(report, outputs, command, root), sign_key)
+
+
+def write_files(
+    directory: str | Path, outputs: dict[str, bytes], data: dict[str, Any], sign_key: str | Path | None = None
+) -> dict[str, Any]:
+    """Write ``outputs`` (file name -> content) and the manifest ``data``, sealed (and signed
+    with ``sign_key`` if given), as a bundle, atomically, to ``directory`` (``write_bundle``;
+    ``smgov portfolio --evidence``)."""
     target = Path(directory)
     problem = replace_problem(target)
     if problem:
         raise BundleError(problem)
-    outputs = {FILE_NAMES[name]: render(report).encode("utf-8") for name, render in RENDERERS.items()}
-    data = manifest(report, outputs, command, root)
     data["seal"] = signing.seal(data)
     if sign_key is not None:
         try:

@@ -5,7 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.report.model import Report
-from engine.report.render import csv_report, html, json_report, junit, markdown, roadmap, sarif, text
+from engine.report.portfolio import PortfolioReport
+from engine.report.render import (
+    csv_report,
+    html,
+    json_report,
+    junit,
+    markdown,
+    portfolio_csv,
+    portfolio_html,
+    portfolio_json,
+    portfolio_markdown,
+    portfolio_text,
+    roadmap,
+    sarif,
+    text,
+)
 
 Renderer = Callable[[Report], str]
 
@@ -32,3 +47,19 @@ FILE_NAMES: dict[str, str] = {
 
 #: ``smgov plan``'s formats: the road to the target for a board (markdown, html) or a tracker (csv).
 PLAN_RENDERERS: dict[str, Renderer] = roadmap.PLAN_RENDERERS
+
+#: Renderers of a portfolio report (``smgov portfolio``), and their file names.
+PORTFOLIO_RENDERERS: dict[str, Callable[[PortfolioReport], str]] = {
+    "text": portfolio_text.render,
+    "json": portfolio_json.render,
+    "markdown": portfolio_markdown.render,
+    "html": portfolio_html.render,
+    "csv": portfolio_csv.render,
+}
+PORTFOLIO_FILE_NAMES: dict[str, str] = {
+    "text": "portfolio.txt",
+    "json": "portfolio.json",
+    "markdown": "portfolio.md",
+    "html": "portfolio.html",
+    "csv": "portfolio.csv",
+}
