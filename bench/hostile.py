@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Runs one smgov command and prints its exit code, wall time and peak resident memory.
@@ -115,12 +116,21 @@ def bounds_cost(accounts: int) -> list[str]:
         start = time.perf_counter()
         limits.may_hold_a_long_string(raw)
         screen = time.perf_counter() - start
+        spent = [0.0]
+        redact = credentials.redact_findings
+
+        def timed(found: Any) -> Any:  # the pass as the pipeline runs it (garbage collector off)
+            began = time.perf_counter()
+            try:
+                return redact(found)
+            finally:
+                spent[0] += time.perf_counter() - began
+
+        pipeline.credentials.redact_findings = timed  # type: ignore[attr-defined]
         start = time.perf_counter()
         report = pipeline.run_check(pipeline.CheckOptions(inventory=(str(path),)))
         whole = time.perf_counter() - start
-        start = time.perf_counter()
-        credentials.redact_findings(report.findings)
-        redaction = time.perf_counter() - start
+        redaction = spent[0]
     return [
         f"| {accounts:,} accounts ({len(raw) / 1e6:.0f} MB of JSON): long-string screen | {screen:.3f} s |",
         f"| the credential pass over {len(report.findings):,} findings | {redaction:.3f} s |",

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 #: Seconds ``make fuzz`` spends, shared among the properties (0: the fast profile only).
 FUZZ_SECONDS = float(os.environ.get("SMGOV_FUZZ_SECONDS", "0") or 0)
 #: Properties in tests/test_fuzz_*.py (the time budget is split among them).
-PROPERTIES = 9
+PROPERTIES = 11
 
 _CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile(

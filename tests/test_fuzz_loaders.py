@@ -249,3 +249,86 @@ def _every_file_option_ends_plainly(role: str, changes: list[tuple[float, str, i
 
 def test_every_file_option_ends_plainly() -> None:
     fuzzing.run("check/diff: mutated waivers, baselines, policies, packs, reports", _every_file_option_ends_plainly)
+
+
+def _vocabulary() -> tuple[list[str], list[str]]:
+    """The inventory's top-level keys and every field name its schema knows."""
+    schema = json.loads((ROOT / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))
+    fields: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            fields.update(k for k in node.get("properties", {}) if isinstance(k, str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(schema["properties"]), sorted(fields)
+
+
+TOP, FIELDS = _vocabulary()
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.sampled_from(["", "a1", "mkt", "2026-01-01", "x", "@h"])
+    | st.text(max_size=5)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4),
+    max_leaves=12,
+)
+_records = st.lists(st.dictionaries(st.sampled_from(FIELDS), _values, max_size=6), max_size=3)
+structured = st.dictionaries(st.sampled_from(TOP), _records | _values, max_size=6)
+
+
+@fuzzing.examples(15)
+@given(structured, st.booleans())
+def _structured_inventories_end_plainly(document: dict[str, Any], as_yaml: bool) -> None:
+    fuzzing.tried("check: inventories built from the schema's own words")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as name:
+        path = Path(name) / ("org.yaml" if as_yaml else "org.json")
+        path.write_text(yaml.safe_dump(document) if as_yaml else json.dumps(document), encoding="utf-8")
+        result = cli("check", str(path), "--as-of", "2026-10-01", "--fail-on", "never", "--format", "json")
+    assert result.exit_code in (0, 2), result.output[-2000:]
+    assert "Traceback" not in result.output and "internal error" not in result.output, result.output[-2000:]
+
+
+def test_structured_inventories_end_plainly() -> None:
+    fuzzing.run("check: inventories built from the schema's own words", _structured_inventories_end_plainly)
+
+
+IMPORT_CSV = (
+    "Platform,Handle,URL,Department,Created,MFA\n"
+    "YouTube,,https://www.youtube.com/@Acme,Marketing,2024-04-03,yes\n"
+    "twitter,@Acme,,Support,03/04/2024,no\n"
+    'X,acme,https://x.com/acme,"Support, EMEA",,\n'
+)
+IMPORT_JSON = json.dumps(
+    [
+        dict(zip(IMPORT_CSV.splitlines()[0].split(","), row.split(","), strict=False))
+        for row in IMPORT_CSV.splitlines()[1:3]
+    ]
+)
+
+
+@fuzzing.examples(15)
+@given(st.sampled_from([".csv", ".json", ".tsv"]), edits)
+def _the_importer_ends_plainly(suffix: str, changes: list[tuple[float, str, int]]) -> None:
+    fuzzing.tried("import: mutated CSV and JSON account lists")
+    import tempfile
+
+    seed = IMPORT_JSON if suffix == ".json" else IMPORT_CSV.replace(",", "\t") if suffix == ".tsv" else IMPORT_CSV
+    with tempfile.TemporaryDirectory() as name:
+        path = Path(name) / f"accounts{suffix}"
+        path.write_bytes(mutate(seed, changes).encode("utf-8", "surrogatepass"))
+        first = cli("import", str(path), "--mapping", "generic-accounts")
+        second = cli("import", str(path), "--mapping", "generic-accounts")
+    assert first.exit_code in (0, 1, 2), first.output[-2000:]
+    assert "Traceback" not in first.output and "internal error" not in first.output, first.output[-2000:]
+    assert first.output == second.output  # the same inventory, byte for byte, every time
+
+
+def test_the_importer_ends_plainly() -> None:
+    fuzzing.run("import: mutated CSV and JSON account lists", _the_importer_ends_plainly)

@@ -158,7 +158,7 @@ class _Group(click.Group):
     callback=_max_file_size,
     expose_value=False,
     is_eager=True,
-    help=f"Largest input file read (default {limits.size_in_words(limits.DEFAULT_MAX_FILE_SIZE)}; "
+    help=f"Largest input file read (default {limits.DEFAULT_MAX_FILE_SIZE >> 20} MiB; "
     f"K, M, G suffixes; also {limits.FILE_SIZE_ENV}).",
 )
 @click.option(

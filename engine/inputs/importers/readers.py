@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from engine.inputs import limits
 from engine.inputs.diagnostics import Diagnostic, InputError, shown
+from engine.inputs.sources import load
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -62,13 +66,49 @@ def read(path: Path, encoding: str | None = None, sheet: str | int | None = None
                 )
             ]
         )
+    loaded = load(path)  # the same bounds as every input: a regular file, at most --max-file-size
+    if isinstance(loaded, Diagnostic):
+        raise InputError([loaded])
+    raw = loaded.raw
     if kind == "spreadsheet":
-        return read_spreadsheet(path, sheet)
+        _unpacked_size(name, path)
+        table = read_spreadsheet(path, sheet, raw)
+    elif kind == "csv":
+        table = read_csv_bytes(name, raw, encoding)
+    else:
+        table = read_json_bytes(name, raw, records, encoding)
+    return replace(table, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _unpacked_size(name: str, path: Path) -> None:
+    """A zipped workbook (XLSX, ODS) whose parts unpack to more than the file-size limit is
+    refused before it is opened: a few kilobytes can hold gigabytes of repeated cells."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(name, message=f"cannot read: {exc.strerror or exc}")]) from None
-    return read_csv_bytes(name, raw, encoding) if kind == "csv" else read_json_bytes(name, raw, records, encoding)
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (XLS), or damaged: the spreadsheet reader says what it is
+    if unpacked > limits.max_file_size():
+        raise InputError(
+            [
+                Diagnostic(
+                    name,
+                    message=f"the workbook unpacks to {unpacked} bytes, more than the limit of "
+                    f"{limits.size_in_words(limits.max_file_size())}: raise it with `smgov --max-file-size SIZE`",
+                )
+            ]
+        )
+
+
+def _finite(token: str) -> float:
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(token)
+    return value
+
+
+def _no_constant(token: str) -> Any:
+    raise ValueError(token)
 
 
 def _decode(name: str, raw: bytes, encoding: str | None) -> str:
@@ -146,8 +186,9 @@ def _text(cell: Any) -> str:
     return "" if cell is None else str(cell)
 
 
-def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
-    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook."""
+def read_spreadsheet(path: Path, sheet: str | int | None = None, raw: bytes | None = None) -> Table:
+    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook (``raw``: its
+    bytes, already read)."""
     name = str(path)
     try:
         from python_calamine import CalamineWorkbook
@@ -162,7 +203,7 @@ def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
             ]
         ) from None
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_path(str(path)) if raw is None else CalamineWorkbook.from_filelike(io.BytesIO(raw))
         names = list(book.sheet_names)
         if isinstance(sheet, str) and sheet not in names:
             raise InputError([Diagnostic(name, message=f"no sheet {shown(sheet)}; the sheets are {', '.join(names)}")])
@@ -193,9 +234,12 @@ def read_json_bytes(name: str, raw: bytes, records: str = "", encoding: str | No
     the document is the list). A record is an object, or an array read by column number."""
     text = _decode(name, raw, encoding)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(name, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]) from None
+    except ValueError:  # NaN, Infinity, 1e400 (JSON numbers are finite), a number too long for Python
+        message = "not valid JSON: a number that is not finite (NaN, Infinity, 1e400) or has too many digits"
+        raise InputError([Diagnostic(name, 1, 1, message)]) from None
     except RecursionError:
         raise InputError([Diagnostic(name, 1, 1, "not readable JSON: nesting too deep")]) from None
     found = data
