@@ -379,7 +379,7 @@ def validate(paths: tuple[str, ...]) -> None:
             counted, ladder = len(loaded.rules), loaded.ladder
         except InputError as exc:
             problems.extend(exc.diagnostics)
-    ladder = policies.stages.default_ladder() if inventory_paths and not policy_paths else ladder  # as check
+    bundled = not policy_paths  # as check: without policies the bundled ladder judges target_stage
     if inventory_paths:
         from engine.assess import maturity
         from engine.inputs import inventory
@@ -388,12 +388,12 @@ def validate(paths: tuple[str, ...]) -> None:
         declared = loaded.declared if policy_paths and ladder is not None else ()
         found = unread or inventory.check(sources, declared)
         problems.extend(found)
-        org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
+        org = inventory.assemble(sources, declared) if (ladder or bundled) and not unread else None
         stage = org.organisation.get("target_stage") if org and isinstance(org.organisation, dict) else None
         unjudged = isinstance(stage, str) and not any(d.path == "organisation.target_stage" for d in found)
-        if org is not None and ladder is not None and unjudged:  # a malformed one is reported already
+        if org is not None and unjudged:  # a malformed one is reported already
             try:
-                maturity.target_of(ladder, org)
+                maturity.target_of(ladder or policies.stages.default_ladder(), org)
             except InputError as exc:
                 problems.extend(exc.diagnostics)
     if problems:
