@@ -103,7 +103,9 @@ def write_evidence(outcome: Outcome, directory: str, command: Sequence[str]) -> 
         "organisation": {"id": f"portfolio:{report.name}", "name": report.name},
         "stage": reached[0] if reached else "none",
         "organisations": len(report.units),
-        "inputs": [{**evidence.recorded(i.path, cwd, cwd), "role": i.role, "sha256": i.sha256} for i in inputs(outcome)],
+        "inputs": [
+            {**evidence.recorded(i.path, cwd, cwd), "role": i.role, "sha256": i.sha256} for i in inputs(outcome)
+        ],
         "outputs": [
             {"path": name, "format": formats[name], "bytes": len(data), "sha256": evidence.sha256_bytes(data)}
             for name, data in outputs.items()
