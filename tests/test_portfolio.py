@@ -25,7 +25,7 @@ EXAMPLES = ("automotive", "energy", "telecom")
 def _single(path: Path) -> dict:
     result = cli("check", str(path), "--as-of", AS_OF, "--format", "json", "--fail-on", "never")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def _portfolio(*args: str) -> tuple[int, dict]:
