@@ -48,7 +48,7 @@ def test_the_baseline_shows_its_sources_figures_beside_the_organisations() -> No
 
 def test_peer_context_is_in_every_human_format_and_the_json_report() -> None:
     args = [str(ROOT / "examples" / "telecom"), "--as-of", "2026-10-01", "--fail-on", "never"]
-    data = json.loads(cli("check", *args, "--format", "json").output)
+    data = json.loads(cli("check", *args, "--format", "json").stdout)
     jsonschema.Draft202012Validator(load_schema("report")).validate(data)
     assert data["peer_context"][0]["source"] == "Altimeter-2013"
     assert {"path": "policies/baseline/peers.yaml", "role": "peers"}.items() <= data["inputs"][-1].items()

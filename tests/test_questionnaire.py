@@ -54,7 +54,7 @@ def test_answers_stand_beside_the_inventorys_view_with_dissonance_flagged() -> N
 def test_the_questionnaire_is_in_the_json_text_and_html_reports(tmp_path: Path) -> None:
     args = [str(ROOT / "examples" / "automotive"), "--as-of", "2026-10-01", "--fail-on", "never"]
     args += ["--questionnaire", str(SAMPLE)]
-    data = json.loads(cli("check", *args, "--format", "json").output)
+    data = json.loads(cli("check", *args, "--format", "json").stdout)
     jsonschema.Draft202012Validator(load_schema("report")).validate(data)
     assert data["inputs"][-1]["role"] == "questionnaire"
     assert any(row["dissonance"] for row in data["questionnaire"])
