@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from engine import __version__
-from engine.assess import coverage, maturity, plan, waivers
+from engine.assess import coverage, maturity, peer_context, plan, waivers
 from engine.evaluate import derive, findings
 from engine.evaluate.evaluation import Evaluator
-from engine.inputs import credentials, inventory
+from engine.inputs import credentials, inventory, questionnaire
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.schemas import data_dir
 from engine.inputs.sources import Source, discover, display, load_all, parse_all, read_all
@@ -50,6 +50,7 @@ class CheckOptions:
     engine: str = "native"
     waivers: str | None = None  # a waivers file (schemas/waivers.schema.json)
     baseline: str | None = None  # a baseline or JSON report: findings in it are not new
+    questionnaire: str | None = None  # staff answers per department (schemas/questionnaire.schema.json)
 
 
 def read_inventory(
@@ -100,6 +101,7 @@ class _Inputs:
     sources: list[Source]
     waivers: tuple[waivers.Waiver, ...]
     known: baseline.Baseline | None
+    survey: tuple[questionnaire.Questionnaire, Source] | None = None
 
 
 @without_cyclic_gc
@@ -129,6 +131,12 @@ def run_check(options: CheckOptions) -> model.Report:
             known = baseline.load(options.baseline)
         except InputError as exc:
             later.extend(exc.diagnostics)
+    survey = None
+    if options.questionnaire:
+        try:
+            survey = questionnaire.load(options.questionnaire)
+        except InputError as exc:
+            later.extend(exc.diagnostics)
     sources, malformed = parse_all(raws)
     raws.clear()  # the bytes are parsed: free them
     problems.extend(malformed)
@@ -138,7 +146,7 @@ def run_check(options: CheckOptions) -> model.Report:
     if problems or rules is None:
         raise InputError(problems)
     as_of = options.as_of or dt.datetime.now(dt.UTC).date()  # a UTC calendar date, as waiver expiry is
-    return _outcome(options, _Inputs(rules, sources, accepted, known), as_of)
+    return _outcome(options, _Inputs(rules, sources, accepted, known, survey), as_of)
 
 
 def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Report:
@@ -148,6 +156,14 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         raise ValueError("the inventory files cannot be merged")  # only an invalid inventory gets here
     rules = inputs.rules
     target, _ = maturity.target_of(rules.ladder, org)  # an unknown target stage is bad input: fail before evaluating
+    answers = None
+    if inputs.survey is not None:  # staff answers beside the inventory's view, on the departments for the rules
+        survey, survey_source = inputs.survey
+        unknown = questionnaire.check(survey, survey_source, org)
+        if unknown:
+            raise InputError(unknown)
+        answers = questionnaire.compare(survey, org)
+        org = questionnaire.merge(org, answers)
     scope = derive.Scope(org, as_of)  # one per check: its indexes serve evaluation and evidence
     skipped = coverage.unassessed(rules, org)  # rules reading fields the inventory did not record
     results = evaluator(options.engine)(coverage.assessable(rules, skipped), org, as_of, scope=scope)
@@ -183,9 +199,11 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         findings=found,
         summary=model.summarise(outcomes, found),
         assessment=assessment,
-        next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment),
+        next_step=plan.build(rules, results_as_waived, [f for f in found if not f.waived], assessment, org, as_of),
         waivers=waiver_statuses if options.waivers else None,
         baseline=baseline.compare(inputs.known, found, org.organisation_id) if inputs.known else None,
+        peer_context=peer_context.context(rules.peers, org),
+        questionnaire=answers,
     )
 
 
@@ -195,12 +213,13 @@ def _policy_inputs(rules: policies.PolicySet) -> list[model.InputFile]:
     its overrides change severities and disable rules), the rule files and the stage ladder."""
     packs = [model.InputFile(display(Path(p.file).resolve()), "pack", p.sha256) for p in rules.packs]
     rule_files = [model.InputFile(s.path, "policy", s.sha256) for s in rules.sources]
-    return [*packs, *rule_files, model.InputFile(rules.ladder.file, "stages", rules.ladder.sha256)]
+    peers = [model.InputFile(rules.peers.file, "peers", rules.peers.sha256)] if rules.peers.file else []
+    return [*packs, *rule_files, model.InputFile(rules.ladder.file, "stages", rules.ladder.sha256), *peers]
 
 
 def _extra_inputs(options: CheckOptions) -> list[tuple[str, str]]:
     """The waivers file and the baseline, as inputs of the report (they change its outcome)."""
-    pairs = [(options.waivers, "waivers"), (options.baseline, "baseline")]
+    pairs = [(options.waivers, "waivers"), (options.baseline, "baseline"), (options.questionnaire, "questionnaire")]
     return [(display(Path(path)), role) for path, role in pairs if path]
 
 

@@ -60,31 +60,62 @@ def test_a_gate_above_a_failing_one_does_not_count(tmp_path: Path) -> None:
     assert report.assessment.organisation.stage == "initialisation"
 
 
+#: Five medium rules at contagion and nothing else: the gate's ratio in its simplest form.
+RATIO_FIELDS = ("official", "archived", "regulated", "spokesperson_approved", "notes")
+RATIO_RULES = tuple(rule(f"R-{n}", "contagion", "medium", "boundary", f) for n, f in enumerate(RATIO_FIELDS))
+
+
 @pytest.mark.parametrize(
-    ("count", "failing", "reached"),
+    ("failing_rules", "subjects", "reached"),
     [
-        (50, 10, "integration"),  # 40/50 = 80%: exactly the threshold passes
-        (50, 11, "initialisation"),  # 39/50 = 78%: just under fails
-        (5, 1, "integration"),  # 4/5 = 80%
-        (5, 2, "initialisation"),  # 3/5 = 60%
-        (49, 10, "initialisation"),  # 39/49 = 79.6%
+        (0, 1, "integration"),
+        (1, 1, "integration"),  # 4 of 5 rules, 8 of 10 weight: exactly 80% passes
+        (1, 50, "integration"),  # however many subjects the failing rule fails on
+        (2, 1, "initialisation"),  # 6 of 10: below 80%
+        (2, 50, "initialisation"),
     ],
 )
-def test_the_80_percent_rule_at_the_edge(tmp_path: Path, count: int, failing: int, reached: str) -> None:
-    report = run(tmp_path, LADDER_RULES, accounts(count, {"C-M": failing}))
+def test_the_80_percent_rule_counts_rules_not_subjects(
+    tmp_path: Path, failing_rules: int, subjects: int, reached: str
+) -> None:
+    failing = {f"R-{n}": subjects for n in range(failing_rules)}
+    report = run(tmp_path, RATIO_RULES, accounts(50, failing, rules=RATIO_RULES))
     gate = report.assessment.organisation.gates[1]
     assert report.assessment.organisation.stage == reached
-    assert (gate.checks, gate.passed_checks) == (count, count - failing)
-    assert gate.must_pass == -(-4 * count // 5)  # ceil(0.8 * count), exactly
-    assert gate.passed == (reached == "integration")
+    assert (gate.rules, gate.passed_rules) == (5, 5 - failing_rules)
+    assert (gate.weight, gate.passed_weight, gate.must_pass) == (10, 10 - 2 * failing_rules, 8)
+    assert gate.checks == 250 and gate.passed_checks == 250 - failing_rules * subjects  # information only
+
+
+def test_a_failing_rule_weighs_by_its_severity(tmp_path: Path) -> None:
+    rules = [
+        rule("W-H", "contagion", "high", "boundary", "official"),
+        *(rule(f"W-L{n}", "contagion", "low", "boundary", f) for n, f in enumerate(RATIO_FIELDS[1:])),
+    ]
+    doc = ladder(gate={"blocking_severities": ["critical"], "min_pass_ratio": 0.8})
+    high = run(tmp_path / "high", rules, accounts(3, {"W-H": 1}, rules=rules), stages=doc)
+    low = run(tmp_path / "low", rules, accounts(3, {"W-L0": 1}, rules=rules), stages=doc)
+    assert high.assessment.organisation.gates[1].pass_ratio == 0.5  # 4 of 8 lost
+    assert low.assessment.organisation.gates[1].pass_ratio == 0.875  # 1 of 8 lost
+    assert (high.assessment.organisation.stage, low.assessment.organisation.stage) == ("initialisation", "integration")
+
+
+def test_a_required_rule_defines_its_stage(tmp_path: Path) -> None:
+    doc = ladder(gate={"blocking_severities": [], "min_pass_ratio": 0.5})
+    doc["stages"][1]["gate"] = {"requires": ["C-M"]}
+    report = run(tmp_path, LADDER_RULES, accounts(4, {"C-M": 1}), stages=doc)
+    gate = report.assessment.organisation.gates[1]
+    assert gate.requires == ("C-M",) and gate.blocking_failed == ("C-M",)
+    assert gate.pass_ratio == 1.0  # C-H, the only other rule, passes: the requirement alone closes the gate
+    assert report.assessment.organisation.stage == "initialisation"
 
 
 def test_blocking_rules_do_not_count_in_the_ratio(tmp_path: Path) -> None:
     report = run(tmp_path, LADDER_RULES, accounts(10, {"I-M": 2}))
     gate = report.assessment.organisation.gates[0]
-    assert gate.checks == 10  # I-M only; I-H is blocking and counted apart
+    assert (gate.rules, gate.weight, gate.checks) == (1, 2, 10)  # I-M only; I-H is blocking and counted apart
     assert gate.blocking_rules == ("I-H",)
-    assert (gate.spare, gate.shortfall) == (0, 0)
+    assert (gate.passed_weight, gate.spare, gate.shortfall, gate.passed) == (0, 0, 2, False)
 
 
 def test_a_stage_without_checks_passes_vacuously(tmp_path: Path) -> None:
@@ -96,24 +127,24 @@ def test_a_stage_without_checks_passes_vacuously(tmp_path: Path) -> None:
 
 def test_the_ratio_threshold_is_exact_not_floating_point(tmp_path: Path) -> None:
     # 0.7 * 10 is 7.000000000000001 in binary floating point: 7 of 10 must still pass.
-    report = run(
-        tmp_path,
-        LADDER_RULES,
-        accounts(10, {"C-M": 3}),
-        stages=ladder(gate={"blocking_severities": ["critical", "high"], "min_pass_ratio": 0.7}),
-    )
+    fields = ("owner", "backup_owner", "purpose", "business_objective", "handle", *RATIO_FIELDS)
+    rules = [rule(f"F-{n}", "contagion", "medium", "boundary", f) for n, f in enumerate(fields)]
+    weights = {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 0}
+    doc = ladder(gate={"blocking_severities": [], "min_pass_ratio": 0.7}, weights=weights)
+    report = run(tmp_path, rules, accounts(2, {"F-0": 1, "F-1": 1, "F-2": 1}, rules=rules), stages=doc)
     assert report.assessment.organisation.gates[1].must_pass == 7
+    assert report.assessment.organisation.gates[1].passed_weight == 7
     assert report.assessment.organisation.stage == "integration"
 
 
 def test_a_pack_can_define_its_own_gate(tmp_path: Path) -> None:
-    # Only critical rules block, and the contagion stage demands every other check pass.
-    doc = ladder(gate={"blocking_severities": ["critical"], "min_pass_ratio": 0.5})
+    # Only critical rules block, and the contagion stage demands every other rule pass.
+    doc = ladder(gate={"blocking_severities": ["critical"], "min_pass_ratio": 0.3})
     doc["stages"][1]["gate"] = {"min_pass_ratio": 1.0}
     report = run(tmp_path / "a", LADDER_RULES, accounts(4, {"I-H": 1}), stages=doc)
-    assert report.assessment.organisation.stage == "integration"  # I-H is high: 3/4 >= 50%
+    assert report.assessment.organisation.stage == "integration"  # I-H is high: 2 of 6 weight >= 30%
     report = run(tmp_path / "b", LADDER_RULES, accounts(4, {"C-M": 1}), stages=doc)
-    assert report.assessment.organisation.stage == "initialisation"  # 7/8 < 100% at contagion
+    assert report.assessment.organisation.stage == "initialisation"  # 4 of 6 < 100% at contagion
 
 
 # ----------------------------------------------------------------- departments
@@ -136,13 +167,14 @@ def _department_accounts() -> list[dict[str, object]]:
 def test_a_department_lagging_the_organisation(tmp_path: Path) -> None:
     report = run(tmp_path, LADDER_RULES, _department_accounts(), departments=DEPARTMENTS)
     a = report.assessment
-    # Organisation: C-M passes on 10 of 11 accounts (91%), N-M on 10 of 11.
-    assert a.organisation.stage == "integration"
+    # Organisation: C-M fails on one account, so the rule fails: contagion's only other rule.
+    assert a.organisation.stage == "initialisation"
     by_id = {d.id: d for d in a.departments}
-    assert (by_id["mkt"].stage, by_id["mkt"].relative) == ("integration", "level")
-    # Sales: C-M passes on 1 of its 2 accounts (50%), so it is stuck at initialisation.
-    assert (by_id["sales"].stage, by_id["sales"].relative) == ("initialisation", "behind")
-    assert by_id["sales"].gates[1].checks == 2 and by_id["sales"].gates[1].passed_checks == 1
+    # Marketing's own subjects pass everything: it is ahead of the organisation.
+    assert (by_id["mkt"].stage, by_id["mkt"].relative) == ("integration", "ahead")
+    # Sales: C-M fails on 1 of its 2 accounts, so on Sales' subjects the rule fails.
+    assert (by_id["sales"].stage, by_id["sales"].relative) == ("initialisation", "level")
+    assert (by_id["sales"].gates[1].rules, by_id["sales"].gates[1].passed_rules) == (1, 0)
     # HR says it does not use social media: reported as such, not failing, even with a failing account.
     assert (by_id["hr"].status, by_id["hr"].stage, by_id["hr"].failed) == ("not_using_social_media", None, 1)
     # Operations uses social media but nothing checked concerns it.
@@ -161,7 +193,7 @@ def test_organisation_scope_rules_do_not_count_for_departments(tmp_path: Path) -
 
 def test_a_list_field_counts_toward_each_department_it_names(tmp_path: Path) -> None:
     tool_rule = rule("T-M", "contagion", "medium", "boundary", "owner", scope="tool")
-    directory = pack(tmp_path / "pack", [*LADDER_RULES, tool_rule])
+    directory = pack(tmp_path / "pack", [*LADDER_RULES, tool_rule], ladder())
     inv = inventory(tmp_path / "inv.yaml", [account("m0", "mkt"), account("s0", "sales")], DEPARTMENTS[:2])
     data = __import__("yaml").safe_load(inv.read_text())
     data["tools"] = [{"id": "t1", "name": "Listening", "category": "listening", "departments": ["mkt", "sales"]}]
@@ -171,6 +203,7 @@ def test_a_list_field_counts_toward_each_department_it_names(tmp_path: Path) -> 
     for ident in ("mkt", "sales"):
         contagion = by_id[ident].gates[1]
         assert (contagion.checks, contagion.passed_checks) == (2, 1)  # C-M on its account, T-M on the tool
+        assert (contagion.rules, contagion.passed_rules) == (2, 1)
 
 
 # ----------------------------------------------------------------- levers and imbalance
@@ -220,8 +253,9 @@ def test_lever_pass_ratio_is_weighted_by_severity(tmp_path: Path) -> None:
     items = [account("a0", rules=rules, fails=["X-C"]), account("a1", rules=rules)]
     a = run(tmp_path, rules, items).assessment
     boundary = next(lv for lv in a.levers if lv.lever == "boundary")
-    # passing weight: critical 8 x 1 + low 1 x 2 = 10, out of 8 x 2 + 1 x 2 = 18
-    assert boundary.weighted_pass_ratio == round(10 / 18, 4)
+    # by rules, like the gates: the critical rule fails (on one account), the low one passes:
+    # 1 of 8 + 1 = 9 weight passes, whatever the number of accounts
+    assert boundary.weighted_pass_ratio == round(1 / 9, 4)
     assert (boundary.checks, boundary.failed) == (4, 1)
 
 
@@ -229,13 +263,13 @@ def test_lever_pass_ratio_is_weighted_by_severity(tmp_path: Path) -> None:
 
 
 def test_an_organisation_above_its_target(tmp_path: Path) -> None:
-    report = run(tmp_path, LADDER_RULES, accounts(10, {"I-M": 2}), target="contagion")
+    report = run(tmp_path, LADDER_RULES, accounts(10), target="contagion")
     t = report.assessment.target
     assert (t.stage, t.source, t.status, t.distance) == ("contagion", "inventory", "above", -2)
     assert "Above target" in t.message and "not every firm needs the highest stage" in t.message
     assert [k.stage for k in t.keep] == ["initialisation", "contagion"]
-    assert t.keep[0].blocking_rules == ("I-H",) and t.keep[0].spare == 0  # 8/10: no more failures allowed
-    assert t.keep[1].spare == 2  # C-M passes 10/10: two may fail
+    assert t.keep[0].blocking_rules == ("I-H",) and (t.keep[0].weight, t.keep[0].spare) == (2, 0)
+    assert (t.keep[1].weight, t.keep[1].must_pass, t.keep[1].spare) == (2, 2, 0)  # C-M may not fail
     assert report.next_step.status == "above_target" and report.next_step.steps == ()
 
 
@@ -291,8 +325,9 @@ def test_the_altimeter_crosswalk_is_an_approximation(
 def test_the_bundled_ladder_is_the_four_stages_of_mip_2015() -> None:
     bundled = stages.default_ladder()
     assert bundled.ids == DEFAULT_STAGES
-    assert all(s.gate.blocking_severities == ("critical", "high") for s in bundled.stages)
-    assert all(s.gate.min_pass_ratio == Fraction(4, 5) for s in bundled.stages)
+    assert all(s.gate.blocking_severities == () for s in bundled.stages)  # requirements define the stages
+    assert [s.gate.min_pass_ratio for s in bundled.stages] == [Fraction(3, 5)] + [Fraction(4, 5)] * 3
+    assert all(s.gate.requires for s in bundled.stages)
     assert dict(bundled.weights) == {"critical": 8, "high": 4, "medium": 2, "low": 1, "info": 0}
     assert all(s.description and s.altimeter for s in bundled.stages)
 

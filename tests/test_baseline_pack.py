@@ -88,8 +88,11 @@ def test_every_rule_has_a_passing_and_a_failing_case(pack: policies.PolicySet) -
 
 def test_every_rule_has_references_and_remediation(pack: policies.PolicySet) -> None:
     sources = {"MIP-2015", "Altimeter-2013", "MITSMR-Deloitte", "Hinchcliffe-2012", "Dent"}
+    laws = {"GDPR-Art28", "FINRA-4511", "SEC-17a-4"}  # where the sources are silent and the law speaks
     for rule in pack.rules:
-        assert rule.references and set(rule.references) <= sources | {"compliance-practice"}, rule.id
+        assert rule.references and set(rule.references) <= sources | laws | {"compliance-practice"}, rule.id
+        # a legal duty cites the law, and a rule citing only the law is a legal duty
+        assert ("legal-duty" in rule.tags) == bool(set(rule.references) & laws), rule.id
         assert rule.remediation.strip(), rule.id
         assert len(rule.description) > 40, rule.id
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.inputs.fields import editor_schema, header
+from engine.inputs import schemas
+from engine.inputs.fields import editor_schema, header, schema_name
 from engine.inputs.inventory import check
 from tests.helpers import HAS_DURABLE, cli, declared, source, write
 
@@ -200,13 +201,17 @@ def test_every_declared_type_is_accepted_and_typed_by_the_fast_check_and_jsonsch
     good |= {"e": "a@b.org", "u": "http://x.org", "en": "a", "l": ["2026-01-02"], "le": ["x"]}
     base = {"organisation": {"name": "x"}, "accounts": [good]}
     assert check([source(base)], fields) == []
+    name = schema_name(fields)
+    typed = schemas.fast_check(name)
+    assert typed is not None and typed(base) is True  # the fast check translates the effective schema
+    assert jsonschema.Draft202012Validator(schemas.load_schema(name)).is_valid(base)
     bad_values = {"s": 1, "b": "yes", "i": 1.5, "n": "1", "d": "2026-02-30", "e": "a@b", "u": "ftp://x", "en": "c"}
     bad_values |= {"l": ["2026-13-01"], "le": ["y"]}
-    for name, value in bad_values.items():
-        problems = check([source({**base, "accounts": [{**good, name: value}]})], fields)
-        assert [p.path for p in problems] == [
-            f"accounts[0].{name}" if name not in ("l", "le") else f"accounts[0].{name}[0]"
-        ], name
+    for field_name, value in bad_values.items():
+        bad = {**base, "accounts": [{**good, field_name: value}]}
+        assert typed(bad) is False, field_name  # never looser than jsonschema
+        where = f"accounts[0].{field_name}" + ("[0]" if field_name in ("l", "le") else "")
+        assert [p.path for p in check([source(bad)], fields)] == [where], field_name
 
 
 def test_the_editor_schema_describes_declared_fields_and_the_blocks() -> None:

@@ -92,12 +92,26 @@ def test_telecom_is_at_initialisation() -> None:
     assert ("BEL-POL-001", "org-lumetra") in pairs(data, "control")  # no policy
     assert ("INT-CMP-003", "proc-tel-social-care") in pairs(data, "control")  # complaints miss quality control
     assert data["next_step"]["next"] == "contagion"
+    gates = {g["stage"]: g for g in data["assessment"]["organisation"]["gates"]}
+    # a purposeful, owned presence: initialisation; no metric with a target and a benchmark
+    # anywhere: contagion's defining fact is missing
+    assert gates["initialisation"]["passed"] and gates["initialisation"]["requires"] == ["BEL-PRS-001"]
+    assert gates["contagion"]["blocking_failed"] == ["DIA-TGT-004"]
+    # the complaint about the outage on record, escalated nowhere (the Toyota example)
+    assert ("INT-SIG-002", "inc-tel-2026-outage") in pairs(data, "control")
 
 
 def test_automotive_is_at_contagion_with_control_blocked() -> None:
     data = report("automotive")
     assert data["assessment"]["organisation"]["stage"] == "contagion"
-    assert pairs(data, "initialisation") == set() and pairs(data, "contagion") == set()
+    assert pairs(data, "initialisation") == set()
+    # project finance could be an early adopter (MIP-2015): a low sign of exploration, tolerated
+    assert pairs(data, "contagion") == {("DIA-VAL-001", "org-ardena")}
+    gates = {g["stage"]: g for g in data["assessment"]["organisation"]["gates"]}
+    # every rule that defines control passes (several departments, a cross-department review,
+    # regular reporting, alarms, an approved policy); the breadth of what fails keeps it out
+    assert gates["control"]["blocking_failed"] == [] and not gates["control"]["passed"]
+    assert gates["control"]["pass_ratio"] < 0.8
     control = pairs(data, "control")
     assert ("INT-CMP-003", "proc-aut-social-care") in control  # defect signals miss quality control
     assert {("DIA-REP-001", "proc-aut-concept-testing"), ("DIA-REP-001", "proc-aut-dealer-leads")} <= control
@@ -110,6 +124,11 @@ def test_energy_is_at_integration_with_two_explained_gaps() -> None:
     data = report("energy")
     assert data["assessment"]["organisation"]["stage"] == "integration"
     assert pairs(data) == {("DIA-TGT-003", "met-ene-ideas-adopted"), ("BEL-TRN-004", "dep-ene-hr")}
+    gates = {g["stage"]: g for g in data["assessment"]["organisation"]["gates"]}
+    # integration is reached on evidence: the storm's complaints reached quality control, and
+    # the insight council minuted decisions informed by social-media information
+    assert set(gates["integration"]["blocking_rules"]) == {"BEL-TWY-001", "INT-SIG-001", "INT-MTG-006"}
+    assert gates["integration"]["blocking_failed"] == []
 
 
 def test_energy_dormant_community_is_reported_after_its_review_lapses() -> None:

@@ -129,11 +129,11 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path)
 
 
 def test_the_size_limit_can_be_raised_or_lowered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path / "org.yaml", HEAD + "# " + "x" * 3000 + "\n")
+    path = write(tmp_path / "org.yaml", HEAD + "# " + "x" * 100_000 + "\n")  # larger than any bundled policy file
     monkeypatch.setattr(limits, "_max_file_size", limits.DEFAULT_MAX_FILE_SIZE)
     assert cli("validate", str(path)).exit_code == 0
-    refused(cli("--max-file-size", "2K", "validate", str(path)), "more than the limit of 2 KiB (2048 bytes)")
-    assert cli("--max-file-size", "4k", "validate", str(path)).exit_code == 0
+    refused(cli("--max-file-size", "64K", "validate", str(path)), "more than the limit of 64 KiB (65536 bytes)")
+    assert cli("--max-file-size", "128k", "validate", str(path)).exit_code == 0
     monkeypatch.setenv(limits.FILE_SIZE_ENV, "1K")
     refused(cli("validate", str(path)), "more than the limit of 1 KiB")
     refused(cli("--max-file-size", "lots", "validate", str(path)), "'lots' is not a size")

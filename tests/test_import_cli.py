@@ -4,6 +4,7 @@ input with positions, exit codes, and outputs written atomically and never over 
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -284,3 +285,60 @@ def test_a_mapping_with_key_ids_department_ids_and_every_kind_of_fill(tmp_path: 
     ]
     codes = [(i.row, i.code) for i in first.report.issues]
     assert (3, "number-unreadable") in codes and (2, "platform-spelling") in codes
+
+
+def test_a_mapped_value_the_inventory_refuses_is_reported_at_its_row(tmp_path: Path) -> None:
+    mapping = write(
+        tmp_path / "map.yaml",
+        {"version": 1, "accounts": {"platform": {"column": "P"}, "status": {"column": "S", "values": {"on": "bogus"}}}},
+    )
+    source = tmp_path / "a.csv"
+    source.write_text("P,S\nx,on\nfacebook,\n", encoding="utf-8")
+    result = cli("import", str(source), "-m", str(mapping), "-o", str(tmp_path / "out.json"))
+    assert result.exit_code == 2 and not (tmp_path / "out.json").exists()
+    assert f"{source}:2:0: S: the imported inventory would be invalid: 'bogus' is not one of" in result.stderr
+    assert ":3:" not in result.stderr  # the row without a status is fine
+
+
+@pytest.mark.parametrize(
+    ("mapping", "source", "message"),
+    [
+        ("- not a mapping\n", "P\nx\n", "map.yaml:1:1:"),
+        ("version: 1\naccounts: {}\n", "P\nx\n", "map.yaml"),
+        (
+            "version: 1\naccounts:\n  platform: {column: P, pattern: '('}\n",
+            "P\nx\n",
+            "pattern is not a regular expression",
+        ),
+        (
+            "version: 1\nsource: {records: data}\naccounts:\n  platform: {column: P}\n",
+            None,
+            "is not an object or an array",
+        ),
+    ],
+)
+def test_bad_mappings_and_sources_exit_2_without_a_traceback(
+    tmp_path: Path, mapping: str, source: str | None, message: str
+) -> None:
+    (tmp_path / "map.yaml").write_text(mapping, encoding="utf-8")
+    if source is None:
+        path = tmp_path / "a.json"
+        path.write_text(json.dumps({"data": ["just a string"]}), encoding="utf-8")
+    else:
+        path = tmp_path / "a.csv"
+        path.write_text(source, encoding="utf-8")
+    result = cli("import", str(path), "-m", str(tmp_path / "map.yaml"))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_sources_keep_the_file_size_bound_of_every_input(tmp_path: Path) -> None:
+    source = tmp_path / "big.csv"
+    source.write_text("Platform,Handle\n" + "x,acme\n" * 1000, encoding="utf-8")
+    refused = cli("--max-file-size", "4K", "import", str(source), "-m", "generic-accounts")
+    assert refused.exit_code == 2 and "more than the limit of 4 KiB" in refused.stderr
+    assert cli("--max-file-size", "8K", "import", str(source), "-m", "generic-accounts").exit_code == 0
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = cli("import", str(fifo), "-m", "generic-accounts")
+    assert result.exit_code == 2 and "not a regular file" in result.stderr

@@ -6,6 +6,7 @@ that applied to no subject says so in every format too."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -117,7 +118,7 @@ def test_when_reads_unrecorded_fields_as_missing_and_require_makes_a_rule_not_as
 def no_owners_report():  # type: ignore[no-untyped-def]
     from engine import pipeline
 
-    options = pipeline.CheckOptions((str(NO_OWNERS),), as_of=__import__("datetime").date(2026, 10, 1))
+    options = pipeline.CheckOptions((str(NO_OWNERS),), as_of=dt.date(2026, 10, 1))
     return pipeline.run_check(options)
 
 
@@ -170,3 +171,24 @@ def test_csv_has_a_row_per_rule_with_its_status(no_owners_report) -> None:  # ty
     status = {r["rule_id"]: r["status"] for r in rows if r["status"] != "finding"}
     assert status["BND-ACC-001"] == "not_assessed" and status["BND-TOL-001"] == "not_applicable"
     assert all(r["status"] == "finding" for r in rows if r["fingerprint"])
+
+
+def test_a_policy_test_case_that_records_no_owners_expects_no_owner_finding(tmp_path: Path) -> None:
+    from engine.authoring import policytest
+    from engine.pipeline import default_policies, evaluator
+    from engine.policy import policies
+    from tests.helpers import write
+
+    baseline = policies.load(default_policies())
+    case = {
+        "name": "a list without owners: the owner rule is not assessed",
+        "rules": ["BND-ACC-001"],
+        "inventory": {"recorded": {"accounts": ["id", "platform"]}, "accounts": [{"id": "a", "platform": "x"}]},
+        "expect": [],
+    }
+    with_owner = {**case, "inventory": {**case["inventory"], "recorded": {"accounts": ["id", "platform", "owner"]}}}
+    engines = [("native", evaluator("native"))]
+    for raw, unexpected in ((case, ()), (with_owner, (("BND-ACC-001", "a"),))):
+        path = write(tmp_path / "owners.test.yaml", {"version": 1, "as_of": "2026-10-01", "cases": [raw]})
+        loaded = policytest.load_cases([path], baseline, dt.date(2026, 10, 1))
+        assert policytest.run_case(baseline, loaded[0], engines).unexpected == unexpected

@@ -26,7 +26,7 @@ EXAMPLES = {
             ("FIN-OFF-001", "p-hp-diaz"),
             ("FIN-DEV-001", "p-hp-okoro"),
         },
-        53,
+        59,
     ),
     "university": (
         "higher-education",
@@ -41,7 +41,7 @@ EXAMPLES = {
             ("HED-ADM-005", "acc-nsu-x-main"),
             ("HED-MBX-001", "acc-nsu-fb-library"),
         },
-        77,
+        86,
     ),
     "federal-agency": (
         "public-sector-us",
@@ -56,7 +56,7 @@ EXAMPLES = {
             ("USG-REG-008", "acc-bcd-x-atlantic"),
             ("USG-REC-001", "acc-bcd-x-atlantic"),
         },
-        56,
+        63,
     ),
     "endorsements": (
         "endorsements-and-privacy",
@@ -68,7 +68,7 @@ EXAMPLES = {
             ("PRV-JC-002", "acc-lum-tt"),
             ("A11Y-POST-002", "org-lumen"),
         },
-        44,
+        50,
     ),
 }
 

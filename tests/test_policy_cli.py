@@ -40,7 +40,7 @@ ACCOUNTS = {
 def test_validate_the_baseline() -> None:
     result = cli("policy", "validate", str(BASELINE))
     assert result.exit_code == 0, result.output
-    assert "ok: 84 rules (baseline 1.0.0)" in result.output and "test cases in 5 file(s)" in result.output
+    assert "ok: 98 rules (baseline 1.0.0)" in result.output and "test cases in 5 file(s)" in result.output
 
 
 def test_validate_a_typo_d_field_is_an_error(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_never_holds(condition: dict[str, Any], never: bool) -> None:
 def test_the_baseline_pack_passes_its_tests_with_full_coverage() -> None:
     result = cli("policy", "test", str(BASELINE), "--min-coverage", "100")
     assert result.exit_code == 0, result.output
-    assert "coverage: 84 of 84 rules (100.0%)" in result.output
+    assert "coverage: 98 of 98 rules (100.0%)" in result.output
     assert ", 0 failed (native evaluator)" in result.output
 
 
@@ -247,7 +247,7 @@ def test_extended_packs_are_tested_and_disabled_rules_skipped(tmp_path: Path) ->
     write(directory / "rules.yaml", {"version": 1, "rules": [OWNER]})
     result = cli("policy", "test", str(directory))
     assert result.exit_code == 0, result.output
-    assert "coverage: 83 of 84 rules" in result.output and "rules without a test (1): T-OWN-001" in result.output
+    assert "coverage: 97 of 98 rules" in result.output and "rules without a test (1): T-OWN-001" in result.output
 
 
 # --------------------------------------------------------------------------- docs

@@ -12,6 +12,7 @@ import pytest
 
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
+from engine.policy.policies import NOT_RULES
 from tests.helpers import ROOT, cli, write
 
 ENERGY = str(ROOT / "examples" / "energy")
@@ -60,8 +61,9 @@ def test_the_report_lists_every_pack_yaml_of_the_chain_with_its_sha256(workdir: 
         ("acme/pack.yaml", _sha256(workdir / "acme/pack.yaml")),
     ]
     roles = [i["role"] for i in inputs]
-    rule_files = [p for p in BASELINE_PACK.parent.glob("*.yaml") if p.name not in ("pack.yaml", "stages.yaml")]
+    rule_files = [p for p in BASELINE_PACK.parent.glob("*.yaml") if p.name not in NOT_RULES]
     assert roles.count("policy") == len(rule_files) and roles.count("stages") == 1 and roles[0] == "inventory"
+    assert roles.count("peers") == 1  # the peer context shapes the report too
 
 
 def test_the_default_baseline_pack_yaml_is_an_input_too(workdir: Path) -> None:

@@ -42,20 +42,29 @@ class Tally:
 
 @dataclass(frozen=True)
 class GateResult:
-    """How one stage's gate fares on one population's checks."""
+    """How one stage's gate fares on one population's rules.
+
+    The gate weighs rules, not subjects: a rule passes when it passes on every subject it
+    applies to, so adding subjects that pass changes nothing. ``checks`` and
+    ``passed_checks`` count the subject checks of the other rules, for information only."""
 
     stage: str
     passed: bool
     blocking_severities: tuple[str, ...]
-    blocking_rules: tuple[str, ...]  # rules of a blocking severity with at least one check
+    requires: tuple[str, ...]  # the rules that define the stage (stages.yaml)
+    blocking_rules: tuple[str, ...]  # required or blocking-severity rules with at least one check
     blocking_failed: tuple[str, ...]  # ... of which failing on at least one subject
-    checks: int  # checks of the other (non-blocking) rules of the stage
+    rules: int  # the other rules of the stage that apply (at least one check)
+    passed_rules: int  # ... of which passing on every subject
+    weight: int  # their severity weight
+    passed_weight: int
+    checks: int  # subject checks of those rules (information; the gate does not count them)
     passed_checks: int
     min_pass_ratio: float
-    must_pass: int  # ceil(min_pass_ratio * checks)
-    pass_ratio: float | None  # None without checks
-    spare: int  # passing checks that could still fail with the ratio still met
-    shortfall: int  # further checks that must pass to meet the ratio (0 when met)
+    must_pass: int  # ceil(min_pass_ratio * weight)
+    pass_ratio: float | None  # passed_weight / weight; None when nothing weighs
+    spare: int  # weight of passing rules that could still fail with the ratio still met
+    shortfall: int  # further weight that must pass to meet the ratio (0 when met)
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ class Keep:
 
     stage: str
     blocking_rules: tuple[str, ...]
-    checks: int
+    weight: int
     must_pass: int
     spare: int
 
@@ -146,36 +155,47 @@ class Assessment:
 # --------------------------------------------------------------------------- gates
 
 
-def gate(stage: Stage, tallies: Iterable[Tally]) -> GateResult:
+def gate(ladder: Ladder, stage: Stage, tallies: Iterable[Tally]) -> GateResult:
     """Apply ``stage``'s gate to the tallies of the rules whose stage it is."""
     tallies = [t for t in tallies if t.stage == stage.id]
     rule = stage.gate
-    blocking = [t for t in tallies if t.severity in rule.blocking_severities and t.applied]
-    others = [t for t in tallies if t.severity not in rule.blocking_severities]
+    defining = set(rule.requires)
+
+    def blocks(t: Tally) -> bool:
+        return t.rule_id in defining or t.severity in rule.blocking_severities
+
+    blocking = [t for t in tallies if blocks(t) and t.applied]
+    others = [t for t in tallies if not blocks(t) and t.applied]
+    weight = sum(ladder.weight(t.severity) for t in others)
+    passed_weight = sum(ladder.weight(t.severity) for t in others if not t.failed)
     checks = sum(t.applied for t in others)
-    passed = checks - sum(t.failed for t in others)
-    must = rule.must_pass(checks)
+    must = rule.must_pass(weight)
     failed_blocking = tuple(t.rule_id for t in blocking if t.failed)
-    shortfall = max(0, must - passed)
+    shortfall = max(0, must - passed_weight)
     return GateResult(
         stage=stage.id,
         passed=not failed_blocking and shortfall == 0,
         blocking_severities=rule.blocking_severities,
+        requires=rule.requires,
         blocking_rules=tuple(t.rule_id for t in blocking),
         blocking_failed=failed_blocking,
+        rules=len(others),
+        passed_rules=sum(1 for t in others if not t.failed),
+        weight=weight,
+        passed_weight=passed_weight,
         checks=checks,
-        passed_checks=passed,
+        passed_checks=checks - sum(t.failed for t in others),
         min_pass_ratio=float(rule.min_pass_ratio),
         must_pass=must,
-        pass_ratio=round(passed / checks, 4) if checks else None,
-        spare=max(0, passed - must),
+        pass_ratio=round(passed_weight / weight, 4) if weight else None,
+        spare=max(0, passed_weight - must),
         shortfall=shortfall,
     )
 
 
 def climb(ladder: Ladder, tallies: Sequence[Tally]) -> Standing:
     """The highest stage whose gate, and the gate of every stage below it, passes."""
-    gates = tuple(gate(stage, tallies) for stage in ladder.stages)
+    gates = tuple(gate(ladder, stage, tallies) for stage in ladder.stages)
     rank = 0
     while rank < len(gates) and gates[rank].passed:
         rank += 1
@@ -325,8 +345,9 @@ def _levers(ladder: Ladder, all_tallies: Sequence[Tally]) -> tuple[LeverAssessme
     for lever in LEVERS:
         own = [t for t in all_tallies if t.lever == lever]
         checks = sum(t.applied for t in own)
-        total = sum(ladder.weight(t.severity) * t.applied for t in own)
-        passing = sum(ladder.weight(t.severity) * (t.applied - t.failed) for t in own)
+        # by rules, like the gates: a rule counts once, passing only on every subject
+        total = sum(ladder.weight(t.severity) for t in own if t.applied)
+        passing = sum(ladder.weight(t.severity) for t in own if t.applied and not t.failed)
         standing = climb(ladder, own) if checks else None
         out.append(
             LeverAssessment(
@@ -387,16 +408,16 @@ def _target(ladder: Ladder, inventory: Inventory, standing: Standing) -> Target:
     else:
         status = "at" if distance == 0 else "above"
         keep = tuple(
-            Keep(g.stage, g.blocking_rules, g.checks, g.must_pass, g.spare)
+            Keep(g.stage, g.blocking_rules, g.weight, g.must_pass, g.spare)
             for g in standing.gates[: ladder.rank(stage)]
         )
         blocking = sorted({r for k in keep for r in k.blocking_rules})
-        spare = ", ".join(f"{k.stage} {k.spare}" for k in keep if k.checks)
+        spare = ", ".join(f"{k.stage} {k.spare}" for k in keep if k.weight)
         where = "At target" if status == "at" else f"Above target: at {standing.stage}, target"
         message = (
             f"{where} {stage}; not every firm needs the highest stage. What keeps it there: the "
             f"{len(blocking)} blocking rule{'s' if len(blocking) != 1 else ''} up to {stage} must keep passing"
-            + (f", and the other checks may fail at most this many more times per stage: {spare}." if spare else ".")
+            + (f", and the other rules may lose at most this much more weight per stage: {spare}." if spare else ".")
         )
     return Target(stage, source, status, distance, message, keep)
 

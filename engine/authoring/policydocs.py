@@ -182,6 +182,8 @@ def _rule(policies: PolicySet, rule: ir.CompiledRule, origin: Any, found: tuple[
         "",
         f"Severity **{rule.severity}** · scope `{rule.scope}` · stage {rule.stage} · lever {rule.lever}",
     ]
+    if rule.params:
+        lines[-1] += " · parameters: " + ", ".join(f"`{k}` = {v}" for k, v in rule.params)
     if origin is not None and origin.changes:
         lines[-1] += " · " + "; ".join(origin.changes)
     lines += ["", " ".join(rule.description.split()), "", f"**Remediation:** {' '.join(rule.remediation.split())}"]

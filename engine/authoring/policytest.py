@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from engine.assess import coverage as coverage_of
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs import inventory, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
@@ -230,6 +231,8 @@ def run_case(policies: PolicySet, case: Case, evaluators: Sequence[tuple[str, Ev
     rules = subset(policies, case.rules)
     if not case.rules:
         return CaseResult(case, (), (), ())
+    # a case whose inventory does not record what a rule reads: that rule is not assessed, as in a check
+    rules = coverage_of.assessable(rules, coverage_of.unassessed(rules, case.inventory))
     outcomes = [
         (name, failing_pairs(rules, case.inventory, ev(rules, case.inventory, case.as_of))) for name, ev in evaluators
     ]

@@ -38,10 +38,10 @@ from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
 from engine.policy.packs import describe as describe_origin
-from engine.policy.packs import set_allow_outside
+from engine.policy.packs import params_text, set_allow_outside
 from engine.report import baseline
 from engine.report.output import OutputError, Write, write_all
-from engine.report.render import FILE_NAMES, RENDERERS
+from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS, roadmap
 from engine.report.render import text as text_renderer
 from engine.vocabulary import SEVERITIES, at_or_above
 
@@ -179,6 +179,7 @@ def main() -> None:
     """
 
 
+QUESTIONNAIRE = click.option("--questionnaire", type=NonEmptyPath(dir_okay=False), help="Staff answers per department.")
 WAIVERS = click.option(
     "--waivers",
     "waivers_file",
@@ -234,6 +235,7 @@ POLICIES = click.option(
     "by `smgov portfolio`).",
 )
 @WAIVERS
+@QUESTIONNAIRE
 @click.option(
     "--baseline",
     "baseline_file",
@@ -258,6 +260,7 @@ def check(
     engine: str,
     parallel: bool,
     waivers_file: str | None,
+    questionnaire: str | None,
     baseline_file: str | None,
     write_baseline: str | None,
 ) -> None:
@@ -282,6 +285,7 @@ def check(
         as_of=as_of.date() if as_of else None,
         engine=engine,
         waivers=waivers_file,
+        questionnaire=questionnaire,
         baseline=baseline_file,
     )
     del parallel  # accepted, no effect (see --help)
@@ -315,11 +319,12 @@ def _note_waivers(report: Any) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(PLAN_RENDERERS)), default="text", show_default=True)
 @click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the plan to this file (atomically).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
 @click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
 @WAIVERS
+@QUESTIONNAIRE
 @guarded
 def plan(
     paths: tuple[str, ...],
@@ -329,32 +334,24 @@ def plan(
     as_of: dt.datetime | None,
     engine: str,
     waivers_file: str | None,
+    questionnaire: str | None,
 ) -> None:
     """Assess the stage reached and show the road to the target stage, stage by stage.
 
-    For each stage from the next one up to organisation.target_stage (default: the top
-    stage): exactly the failing checks that block its gate, grouped by lever, most severe
-    first, and the failures the gate tolerates (may wait). The JSON format is the full
-    report; its next_step holds the road. Exit 0 at or above the target, 1 below it.
+    For each stage up to the target, the whole rules to fix in order, with owner, effort, what
+    to do and what to record (docs/maturity.md). Exit 0 at or above the target, 1 below it.
 
     \b
-    Examples:
-      smgov plan examples/telecom --as-of 2026-10-01
-      smgov plan org/ --policies my-pack --format json --output plan.json
+    Example:
+      smgov plan examples/telecom --as-of 2026-10-01 --format markdown -o plan.md
     """
     refuse_overwriting([output_write(output)], _check_inputs(paths, policy_dirs, waivers_file))
-    options = pipeline.CheckOptions(
-        inventory=paths,
-        policies=policy_dirs,
-        as_of=as_of.date() if as_of else None,
-        engine=engine,
-        waivers=waivers_file,
-    )
+    day = as_of.date() if as_of else None
+    options = pipeline.CheckOptions(paths, policy_dirs, day, engine, waivers_file, questionnaire=questionnaire)
     report = pipeline.run_check(options)
     refuse_overwriting([output_write(output)], _read_by(report))
     _note_waivers(report)
-    rendered = RENDERERS["json"](report) if fmt == "json" else text_renderer.render_plan(report, color=_colour(output))
-    _emit(rendered, output)
+    _emit(roadmap.render(fmt, report, _colour(output)), output)
     sys.exit(EXIT_FINDINGS if report.next_step.status == "below_target" else EXIT_OK)
 
 
@@ -365,8 +362,8 @@ def validate(paths: tuple[str, ...]) -> None:
     """Validate inventory and policy files without checking anything.
 
     Files with a top-level 'rules' list (and no organisation or collection) are policies; the
-    rest are one inventory. With policies, the inventory's organisation.target_stage must be one
-    of their stages. Every problem is printed as file:line:col: message (path.in.document).
+    rest are one inventory. Its organisation.target_stage must be a stage of the policies (or of
+    the bundled ladder). Every problem is printed as file:line:col: message (path.in.document).
 
     \b
     Example:
@@ -382,12 +379,13 @@ def validate(paths: tuple[str, ...]) -> None:
             counted, ladder = len(loaded.rules), loaded.ladder
         except InputError as exc:
             problems.extend(exc.diagnostics)
+    ladder = policies.stages.default_ladder() if inventory_paths and not policy_paths else ladder  # as check
     if inventory_paths:
         from engine.assess import maturity
         from engine.inputs import inventory
 
         sources, unread = pipeline.read_inventory(inventory_paths, read)
-        declared = loaded.declared if ladder is not None else ()
+        declared = loaded.declared if policy_paths and ladder is not None else ()
         found = unread or inventory.check(sources, declared)
         problems.extend(found)
         org = inventory.assemble(sources, declared) if ladder is not None and not unread else None
@@ -412,9 +410,9 @@ def validate(paths: tuple[str, ...]) -> None:
 @frameworks.options
 @guarded
 def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **check: Any) -> None:
-    """List the loaded rules with lever, stage, severity, scope and origin: the pack each
-    effective rule comes from and what a pack extending it changed (severity), then the rules
-    a pack disabled, with the reason.
+    """List the loaded rules with lever, stage, severity, scope, origin and parameters in force:
+    the pack each rule comes from and what a pack extending it changed (severity, parameters),
+    then the rules a pack disabled, with the reason.
 
     \b
     Example:
@@ -436,6 +434,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
                 "scope": r.scope,
                 "file": r.file,
                 "line": r.line,
+                **({"params": dict(r.params)} if r.params else {}),
                 **({"frameworks": list(r.frameworks)} if r.frameworks else {}),
                 **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
             }
@@ -461,7 +460,8 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
     for r in loaded.rules:
         origin = origins.get(r.id)
         pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
-        lines.append(f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}")
+        line = f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}"
+        lines.append(line + params_text(r))
     changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
     lines += [f"* {rule_id}: from {describe_origin(origin)}" for rule_id, origin in changed]
     lines += [f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}" for d in loaded.disabled]

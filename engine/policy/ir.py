@@ -212,6 +212,9 @@ class CompiledRule:
     line: int
     #: the regulatory or sector frameworks the rule implements (``smgov rules --framework``)
     frameworks: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()  # rules to fix first when both are in a plan
+    params: tuple[tuple[str, Any], ...] = ()  # parameter values in force (defaults, or a pack's override)
+    param_defaults: tuple[tuple[str, Any], ...] = ()  # as the rule declares them
 
 
 def walk(node: Node | Operand | None) -> list[Node | Operand]:

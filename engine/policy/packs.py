@@ -65,6 +65,7 @@ class Override:
     file: str
     line: int
     col: int
+    params: tuple[tuple[str, object], ...] = ()  # new parameter values (compiled in: policies.load)
 
 
 @dataclass(frozen=True)
@@ -169,13 +170,35 @@ def _overrides(source: Source, problems: list[Diagnostic]) -> tuple[Override, ..
             problems.append(
                 Diagnostic(source.path, line, col, "disabling a rule needs a reason", f"overrides.{rule_id}")
             )
-        if disabled and "severity" in spec:
+        if disabled and ("severity" in spec or "params" in spec):
             problems.append(
                 Diagnostic(
-                    source.path, line, col, "a disabled rule cannot also change severity", f"overrides.{rule_id}"
+                    source.path,
+                    line,
+                    col,
+                    "a disabled rule cannot also change severity or parameters",
+                    f"overrides.{rule_id}",
                 )
             )
-        out.append(Override(str(rule_id), spec.get("severity"), disabled, str(reason or ""), source.path, line, col))
+        params = spec.get("params") if isinstance(spec.get("params"), dict) else {}
+        if params and not (isinstance(reason, str) and reason.strip()):
+            problems.append(
+                Diagnostic(
+                    source.path, line, col, "changing a rule's parameters needs a reason", f"overrides.{rule_id}"
+                )
+            )
+        out.append(
+            Override(
+                str(rule_id),
+                spec.get("severity"),
+                disabled,
+                str(reason or ""),
+                source.path,
+                line,
+                col,
+                tuple(params.items()),
+            )
+        )
     return tuple(out)
 
 
@@ -299,6 +322,11 @@ def apply_overrides(
                 disabled[rule.id] = Disabled(rule.id, pack.name, override.reason, override.file, override.line, rule)
                 origins.pop(rule.id, None)
                 continue
+            if override.params:
+                origin = origins[rule.id]
+                defaults = dict(rule.param_defaults)
+                shown = ", ".join(f"{name} {defaults.get(name)} -> {value}" for name, value in override.params)
+                origins[rule.id] = replace(origin, changes=(*origin.changes, f"params {shown} by {pack.label}{why}"))
             if override.severity and override.severity != rule.severity:
                 origin = origins[rule.id]
                 change = f"severity {rule.severity} -> {override.severity} by {pack.label}{why}"
@@ -315,3 +343,8 @@ def describe(origin: RuleOrigin) -> str:
     where = f"{origin.file}:{origin.line}"
     head = f"{origin.pack} {origin.version} ({where})" if origin.pack else where
     return "; ".join([head, *origin.changes])
+
+
+def params_text(rule: ir.CompiledRule) -> str:
+    """`` [min_share=0.8]``: a rule's parameters in force, as ``smgov rules`` lists them."""
+    return f" [{', '.join(f'{k}={v}' for k, v in rule.params)}]" if rule.params else ""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from engine.inputs import fields, schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
 from engine.inputs.sources import SUFFIXES, Source, discover, read_all
-from engine.policy import ir, stages
+from engine.policy import ir, peers, stages
 from engine.policy.conditions import CompileError, Context, parse, resolve
 from engine.policy.packs import (
     Disabled,
+    Override,
     Pack,
     RuleOrigin,
     apply_overrides,
@@ -24,7 +25,7 @@ from engine.policy.packs import (
 )
 
 #: Files in a pack directory that are not rule files.
-NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml")
+NOT_RULES = ("pack.yaml", "pack.yml", "stages.yaml", "stages.yml", "peers.yaml", "peers.yml")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -41,6 +42,7 @@ class PolicySet:
     disabled: tuple[Disabled, ...] = ()  # rules a pack disabled, with the reason
     declared: tuple[fields.Declared, ...] = ()  # fields the packs (or the inventory) declare
     schema: str = "inventory"  # the inventory schema the rules were typed by (with ``declared``)
+    peers: peers.Peers = field(default_factory=peers.Peers)  # peer context (peers.yaml), not a pass mark
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -65,8 +67,80 @@ def template_fields(message: str) -> Iterator[str | None]:
         yield match.group(1) if token.startswith("{") and token.endswith("}") and len(token) > 1 else None
 
 
+_PARAM_TEXT = re.compile(r"\{params\.([a-z][a-z0-9_]*)\}")
+
+
+def _param_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _params(
+    raw: dict[str, Any], overrides: Sequence[Override], report: Callable[[str, tuple[Any, ...]], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rule's declared parameters and the values in force (later packs' overrides win);
+    an override of an undeclared parameter, or of another type, is an error at the override."""
+    declared = dict(raw.get("params") or {})
+    values = dict(declared)
+    for override in overrides:
+        for name, value in override.params:
+            where = f"{override.file}:{override.line}:{override.col}"
+            if name not in declared:
+                known = ", ".join(declared) or "none"
+                report(f"{where}: rule {raw['id']} has no parameter {name!r} (parameters: {known})", ("params",))
+            elif type(value) is not type(declared[name]) and not (
+                isinstance(value, (int, float))
+                and isinstance(declared[name], (int, float))
+                and not isinstance(value, bool)
+                and not isinstance(declared[name], bool)
+            ):
+                report(f"{where}: parameter {name!r} of rule {raw['id']} must be like {declared[name]!r}", ("params",))
+            else:
+                values[name] = value
+    return declared, values
+
+
+def _substitute(node: Any, values: dict[str, Any], where: tuple[Any, ...], report: Callable[..., None]) -> Any:
+    """``{param: NAME}`` anywhere in a condition -> the parameter's value (a compile-time
+    constant: both evaluators see a literal)."""
+    if isinstance(node, dict):
+        if set(node) == {"param"}:
+            name = node["param"]
+            if name in values:
+                return values[name]
+            report(f"unknown parameter {name!r} (parameters: {', '.join(values) or 'none'})", (*where, "param"))
+            return node
+        return {k: _substitute(v, values, (*where, k), report) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, values, (*where, i), report) for i, v in enumerate(node)]
+    return node
+
+
+def _with_params(raw: dict[str, Any], values: dict[str, Any], report: Callable[..., None]) -> dict[str, Any]:
+    """The rule with its parameters substituted in conditions and texts."""
+    out = dict(raw)
+    for key in ("when", "require"):
+        if key in raw:
+            out[key] = _substitute(raw[key], values, (key,), report)
+    for key in ("title", "description", "message", "remediation"):
+        if isinstance(raw.get(key), str):
+
+            def text(match: re.Match[str], key: str = key) -> str:
+                if match.group(1) in values:
+                    return _param_text(values[match.group(1)])
+                report(f"unknown parameter {match.group(1)!r} in {{params.{match.group(1)}}}", (key,))
+                return match.group(0)
+
+            out[key] = _PARAM_TEXT.sub(text, raw[key])
+    return out
+
+
 def _compile_rule(
-    raw: dict[str, Any], index: int, source: Source, stage_ids: tuple[str, ...], schema: str = "inventory"
+    raw: dict[str, Any],
+    index: int,
+    source: Source,
+    stage_ids: tuple[str, ...],
+    schema: str = "inventory",
+    overrides: Sequence[Override] = (),
 ) -> tuple[ir.CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
 
@@ -74,6 +148,9 @@ def _compile_rule(
         path = ("rules", index, *where)
         line, col = source.positions.locate(path)
         problems.append(Diagnostic(source.path, line, col, message, dotted(path)))
+
+    declared, values = _params(raw, overrides, report)
+    raw = _with_params(raw, values, report)
 
     scope = raw["scope"]
     if raw["stage"] not in stage_ids:
@@ -116,6 +193,9 @@ def _compile_rule(
         file=source.path,
         line=line,
         frameworks=tuple(raw.get("frameworks", ())),
+        after=tuple(raw.get("after", ())),
+        params=tuple(values.items()),
+        param_defaults=tuple(declared.items()),
     )
     return rule, []
 
@@ -127,10 +207,14 @@ def _schema_problems(source: Source) -> list[Diagnostic]:
 
 
 def compile_sources(
-    sources: Iterable[Source], ladder: stages.Ladder | None = None, declared: Iterable[fields.Declared] = ()
+    sources: Iterable[Source],
+    ladder: stages.Ladder | None = None,
+    declared: Iterable[fields.Declared] = (),
+    overrides: Sequence[Override] = (),
 ) -> PolicySet:
-    """Check and compile every rule of every policy file, with the ``declared`` fields in force.
-    Raises InputError with all problems."""
+    """Check and compile every rule of every policy file, with the ``declared`` fields in force
+    and the packs' parameter ``overrides`` (in load order: later ones win). Raises InputError
+    with all problems."""
     sources = tuple(sources)
     merged, problems = fields.merge(declared)
     schema = fields.schema_name(merged)
@@ -151,7 +235,8 @@ def compile_sources(
         for index, raw in enumerate(raw_rules):
             if index in broken or not isinstance(raw, dict):
                 continue
-            rule, found = _compile_rule(raw, index, source, stage_ids, schema)
+            mine = [o for o in overrides if o.rule_id == raw.get("id")]
+            rule, found = _compile_rule(raw, index, source, stage_ids, schema, mine)
             problems.extend(found)
             if rule is None:
                 continue
@@ -170,12 +255,33 @@ def compile_sources(
                 continue
             first_seen[rule.id] = rule
             rules.append(rule)
+    problems.extend(_after_itself(rules, sources))
     if not problems and not rules:
         where = ", ".join(s.path for s in sources) or "--policies"
         problems.append(Diagnostic(where, message="no rules loaded: at least one rule is needed to check anything"))
     if problems:
         raise InputError(problems)
     return PolicySet(rules=tuple(rules), sources=sources, ladder=ladder, declared=merged, schema=schema)
+
+
+def _after_itself(rules: list[ir.CompiledRule], sources: tuple[Source, ...]) -> list[Diagnostic]:
+    """A rule cannot come ``after`` itself (an error at its place). ``after`` may name a rule
+    that is not loaded (a pack that takes only some of the baseline's rules): it then orders
+    nothing, like a rule a pack disables."""
+    by_file = {s.path: s for s in sources}
+    out: list[Diagnostic] = []
+    for rule in rules:
+        for n, other in enumerate(rule.after):
+            if other != rule.id:
+                continue
+            source = by_file[rule.file]
+            index = next(
+                i for i, raw in enumerate(source.data["rules"]) if isinstance(raw, dict) and raw.get("id") == rule.id
+            )
+            path = ("rules", index, "after", n)
+            line, col = source.positions.locate(path)
+            out.append(Diagnostic(source.path, line, col, f"rule {rule.id} cannot come after itself", dotted(path)))
+    return out
 
 
 def _is_pack(path: Path) -> bool:
@@ -191,7 +297,11 @@ def load(
     The fields the packs declare are in force, and ``declared`` (an inventory's) too."""
     expansion, problems = expand_packs(paths)
     paths = list(expansion.inputs)
-    rule_paths = [p for p in paths if not (stages.is_stage_file(Path(p)) and Path(p).is_file())]
+    rule_paths = [
+        p
+        for p in paths
+        if not ((stages.is_stage_file(Path(p)) or Path(p).name in peers.PEER_FILES) and Path(p).is_file())
+    ]
     # a pack may only override what it extends: no rule files of its own is fine (even when its
     # pack.yaml has a problem, which is reported on its own)
     rule_paths = [p for p in rule_paths if not _is_pack(Path(p)) or discover([p], "policy", skip_non_rules)[0]]
@@ -207,13 +317,24 @@ def load(
             ladder = stages.load(paths)
         except InputError as exc:
             problems.extend(exc.diagnostics)
+    dataset = peers.Peers()
+    try:
+        dataset = peers.load(paths)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems)
     in_force = [*(d for pack in expansion.packs for d in pack.fields), *declared]
-    compiled = compile_sources(sources, ladder, in_force)
+    param_overrides = [o for p in expansion.packs for o in p.overrides if o.params]
+    compiled = compile_sources(sources, ladder, in_force, param_overrides)
+    explicit = bool(stages.stage_files(paths))  # the bundled ladder's requirements bind only the rules loaded
     if not expansion.packs:
-        return compiled
+        if explicit:
+            _check_requirements(compiled.ladder, compiled.rules, ())
+        return replace(compiled, peers=dataset)
     rules, origins, disabled = apply_overrides(compiled.rules, expansion.packs)
+    if explicit:
+        _check_requirements(compiled.ladder, rules, disabled)
     return PolicySet(
         rules,
         compiled.sources,
@@ -223,4 +344,11 @@ def load(
         disabled,
         compiled.declared,
         compiled.schema,
+        dataset,
     )
+
+
+def _check_requirements(ladder: stages.Ladder, rules: Iterable[ir.CompiledRule], disabled: Iterable[Disabled]) -> None:
+    problems = stages.requirement_problems(ladder, {r.id: r.stage for r in rules}, (d.rule_id for d in disabled))
+    if problems:
+        raise InputError(problems)

@@ -32,14 +32,21 @@ DEFAULT_IMBALANCE_SPREAD = 2
 
 @dataclass(frozen=True)
 class Gate:
-    """What a stage demands of the rules whose ``stage`` is that stage."""
+    """What a stage demands of the rules whose ``stage`` is that stage.
+
+    ``requires``: the rules that define the stage (each must pass on every subject it
+    applies to); ``blocking_severities``: rules of these severities must pass too; of the
+    stage's other rules that apply, at least ``min_pass_ratio`` of their severity weight must
+    pass outright (a rule passes when it passes on every subject)."""
 
     blocking_severities: tuple[str, ...]
     min_pass_ratio: Fraction
+    requires: tuple[str, ...] = ()
 
-    def must_pass(self, checks: int) -> int:
-        """How many of ``checks`` non-blocking checks must pass (exact: no float rounding)."""
-        return math.ceil(self.min_pass_ratio * checks)
+    def must_pass(self, weight: int) -> int:
+        """How much of ``weight`` (the other rules' severity weight) must pass (exact: no float
+        rounding)."""
+        return math.ceil(self.min_pass_ratio * weight)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Stage:
     description: str
     altimeter: tuple[str, ...]
     gate: Gate
+    #: where each of ``gate.requires`` is written in the ladder file (line, col)
+    requires_at: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ def _gate(raw: Mapping[str, Any], default: Gate | None) -> Gate:
     blocking = raw.get("blocking_severities")
     ratio = raw.get("min_pass_ratio")
     return Gate(
+        requires=tuple(raw.get("requires", ())),
         blocking_severities=tuple(blocking)
         if blocking is not None
         else (default.blocking_severities if default else ()),
@@ -145,8 +155,12 @@ def from_source(source: Source) -> Ladder:
                 description=" ".join(raw["description"].split()),
                 altimeter=tuple(raw.get("altimeter", ())),
                 gate=_gate(raw.get("gate", {}), default),
+                requires_at=tuple(
+                    source.positions.locate(("stages", index, "gate", "requires", n))
+                    for n in range(len(raw.get("gate", {}).get("requires", ())))
+                ),
             )
-            for raw in data["stages"]
+            for index, raw in enumerate(data["stages"])
         ),
         weights=tuple((s, int(data["weights"][s])) for s in SEVERITIES),
         imbalance_spread=data.get("imbalance_spread", DEFAULT_IMBALANCE_SPREAD),
@@ -156,6 +170,27 @@ def from_source(source: Source) -> Ladder:
         file=source.path,
         sha256=source.sha256,
     )
+
+
+def requirement_problems(ladder: Ladder, stage_of: Mapping[str, str], disabled: Iterable[str]) -> list[Diagnostic]:
+    """A stage's ``requires`` may not name a rule of another stage (an error at its place in
+    the ladder file). A rule that is not loaded (a pack that copies the ladder but takes only
+    some rules, or one a pack disabled with its reason) simply does not define the stage: the
+    gate lists it in ``requires`` and not among its ``blocking_rules``."""
+    problems: list[Diagnostic] = []
+    off = set(disabled)
+    for stage in ladder.stages:
+        for n, rule_id in enumerate(stage.gate.requires):
+            line, col = stage.requires_at[n] if n < len(stage.requires_at) else (1, 1)
+            where = f"stages[{ladder.rank(stage.id) - 1}].gate.requires[{n}]"
+            if rule_id in off or rule_id not in stage_of:
+                continue
+            if stage_of[rule_id] != stage.id:
+                message = f"stage {stage.id} requires rule {rule_id!r}, which is a rule of stage {stage_of[rule_id]}"
+            else:
+                continue
+            problems.append(Diagnostic(ladder.file, line, col, message, where))
+    return problems
 
 
 def is_stage_file(path: Path) -> bool:

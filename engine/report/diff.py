@@ -21,6 +21,7 @@ from typing import Any
 from engine.evaluate.findings import fingerprint
 from engine.inputs import schemas
 from engine.inputs.diagnostics import Diagnostic, InputError, dotted
+from engine.inputs.inventory import ORGANISATION_SUBJECT
 from engine.inputs.positions import Mark
 from engine.inputs.sources import Source, read
 from engine.inputs.typedcheck import TypedValidator, Unsupported
@@ -217,6 +218,21 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def identity(report: dict[str, Any]) -> str:
+    """Which organisation a report is of: its ``organisation.id``. An inventory without an id
+    gets the same placeholder id ('organisation') for every firm, so then the name tells two
+    firms apart: two anonymous organisations with different names are two organisations."""
+    org = report.get("organisation") or {}
+    ident = str(org.get("id"))
+    return ident if ident != ORGANISATION_SUBJECT else f"{ident} ({org.get('name')})"
+
+
+def identity_path(report: dict[str, Any]) -> tuple[str, str]:
+    """Where a report's identity is written (for a problem's position)."""
+    org = report.get("organisation") or {}
+    return ("organisation", "name") if str(org.get("id")) == ORGANISATION_SUBJECT else ("organisation", "id")
+
+
 def organisation(report: dict[str, Any]) -> str:
     """The organisation of a report, as a message names it: ``'id' (name)``."""
     org = report.get("organisation") or {}
@@ -227,14 +243,15 @@ def organisation(report: dict[str, Any]) -> str:
 def same_organisation(old: dict[str, Any], new: dict[str, Any]) -> None:
     """Raise InputError when the two reports are of different organisations: the other
     company's findings are not "resolved"."""
-    if old["organisation"]["id"] == new["organisation"]["id"]:
+    if identity(old) == identity(new):
         return
-    line, col = locate(new["_file"], ("organisation", "id")) if "_file" in new else (1, 1)
+    where = identity_path(new)
+    line, col = locate(new["_file"], where) if "_file" in new else (1, 1)
     message = (
         f"the reports are of different organisations: {old.get('_file')} is of {organisation(old)}, "
         f"{new.get('_file')} of {organisation(new)}; diff compares two reports of one organisation"
     )
-    raise InputError([Diagnostic(new.get("_file", ""), line, col, message, "organisation.id")])
+    raise InputError([Diagnostic(new.get("_file", ""), line, col, message, ".".join(where))])
 
 
 #: The input roles that make up a report's policy set.

@@ -9,10 +9,12 @@ from typing import Any
 
 from engine.assess.coverage import Coverage
 from engine.assess.maturity import Assessment
+from engine.assess.peer_context import PeerLine
 from engine.assess.plan import NextStep
 from engine.assess.waivers import WaiverStatus
 from engine.evaluate.evaluation import RuleResult
 from engine.evaluate.findings import Finding
+from engine.inputs.questionnaire import Comparison
 from engine.policy.ir import CompiledRule
 from engine.policy.stages import Ladder
 from engine.report.baseline import BaselineResult
@@ -86,6 +88,8 @@ class Report:
     next_step: NextStep
     waivers: tuple[WaiverStatus, ...] | None = None  # None without --waivers
     baseline: BaselineResult | None = None  # None without --baseline
+    peer_context: tuple[PeerLine, ...] = ()  # peers' survey figures beside the organisation's own
+    questionnaire: tuple[Comparison, ...] | None = None  # staff answers beside the inventory; None without
 
 
 def _status(applied: int, missing: tuple[str, ...] | None) -> str:
@@ -189,6 +193,7 @@ def _ladder(ladder: Ladder) -> dict[str, Any]:
                 "gate": {
                     "blocking_severities": list(s.gate.blocking_severities),
                     "min_pass_ratio": float(s.gate.min_pass_ratio),
+                    "requires": list(s.gate.requires),
                 },
             }
             for s in ladder.stages
@@ -243,6 +248,9 @@ def to_data(report: Report) -> dict[str, Any]:
         "assessment": _assessment(report.assessment),
         "next_step": _plain(report.next_step),
     }
+    data["peer_context"] = [asdict(p) for p in report.peer_context]
+    if report.questionnaire is not None:
+        data["questionnaire"] = [asdict(c) for c in report.questionnaire]
     if report.waivers is not None:
         data["waivers"] = [asdict(w) for w in report.waivers]
     if report.baseline is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.inputs.diagnostics import Diagnostic, InputError
-from engine.report.diff import locate, read_report
+from engine.report.diff import identity, identity_path, locate, read_report
 from engine.report.render.common import one_line
 from engine.report.render.markdown import code, md
 from engine.vocabulary import LEVERS
@@ -33,7 +33,8 @@ class Point:
     findings: int
     by_lever: tuple[int, ...]  # failing checks per lever, LEVERS order
     departments: tuple[tuple[str, str, str], ...]  # (id, name, stage or status)
-    organisation_id: str = ""
+    organisation_id: str = ""  # diff.identity: the id, or the name when the inventory had no id
+    identity_at: tuple[str, str] = ("organisation", "id")
 
     def rank(self, stage: str) -> int | None:
         """0 for ``none``, 1 for the first stage; None when not a stage (status words)."""
@@ -64,7 +65,8 @@ def _point(path: str, data: dict[str, Any]) -> Point:
         findings=data["summary"]["findings"],
         by_lever=tuple(data["summary"]["by_lever"][lever]["failed"] for lever in LEVERS),
         departments=departments,
-        organisation_id=data["organisation"]["id"],
+        organisation_id=identity(data),
+        identity_at=identity_path(data),
     )
 
 
@@ -98,7 +100,7 @@ def _other_organisations(points: Sequence[Point]) -> list[Diagnostic]:
 
     def named(ident: str) -> str:
         name = names[ident]
-        return f"{ident!r}" + (f" ({name})" if name != ident else "")
+        return f"{ident!r}" + (f" ({name})" if name != ident and f"({name})" not in ident else "")
 
     if len(files) < 2:
         return []
@@ -110,10 +112,10 @@ def _other_organisations(points: Sequence[Point]) -> list[Diagnostic]:
         out.append(
             Diagnostic(
                 p.file,
-                *locate(p.file, ("organisation", "id")),
+                *locate(p.file, p.identity_at),
                 f"this report is of organisation {named(p.organisation_id)}, other reports are of {others}: "
                 "a trend follows one organisation (give the reports of one)",
-                "organisation.id",
+                ".".join(p.identity_at),
             )
         )
     return out

@@ -44,6 +44,7 @@ class _State:
     identities: dict[tuple[str, str], str] = field(default_factory=dict)  # identity -> "file:row"
     ids: dict[str, str] = field(default_factory=dict)  # id -> identity it was made for
     accounts: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[tuple[str, int]] = field(default_factory=list)  # each account's file and row
     platforms: dict[str, tuple[Platform | None, str | None]] = field(default_factory=dict)
     absent: set[str] = field(default_factory=set)  # optional fields some source has no column for
 
@@ -69,16 +70,25 @@ class Importer:
         self.report.sources.append(SourceSummary(table.path, kind, len(table.rows), table.sha256, unmapped))
         key = getters.pop("\0key", None)
         fills = [
-            (fill, getters[fill.name], {} if _memoised(fill) else None, not (fill.html or fill.pattern), _text(fill))
+            (
+                fill,
+                fill.name,
+                getters[fill.name],
+                {} if _memoised(fill) else None,
+                not (fill.html or fill.pattern),
+                _text(fill),
+                fill.has_constant,
+                fill.default,
+            )
             for fill in self.mapping.fills
             if getters[fill.name] or fill.has_constant or fill.default is not None
         ]
         for number, row in zip(table.numbers, table.rows, strict=True):
             notes: list[tuple[str, str, str, str]] = []  # (column, kind, code, message)
             values: dict[str, Any] = {}
-            for fill, pairs, memo, plain, text in fills:
+            for fill, field_name, pairs, memo, plain, text, constant, default in fills:
                 value, column = None, ""
-                if fill.has_constant:
+                if constant:
                     value = fill.constant
                 else:
                     for name, get in pairs:
@@ -87,10 +97,14 @@ class Importer:
                         if value is not None:
                             column = name
                             break
-                if value is not None and text and value.__class__ is str:
+                if value is None:
+                    if default is None:
+                        continue
+                    value = default
+                elif text and value.__class__ is str:
                     pass  # free text: the cell's text is the value
-                elif value is not None:
-                    if memo is None or not isinstance(value, str):
+                else:
+                    if memo is None or value.__class__ is not str:
                         value, found = typed(fill, value)
                     else:  # dates, yes/no, enums: few distinct values, each read once
                         known = memo.get(value)
@@ -99,10 +113,9 @@ class Importer:
                         value, found = known
                     if found:
                         notes += [(column, *note) for note in found]
-                elif fill.default is not None:
-                    value = fill.default
-                if value is not None:
-                    values[fill.name] = value
+                    if value is None:
+                        continue
+                values[field_name] = value
             key_value = key[0](row) if key else None
             self._row(table.path, number, values, key_value, notes)
 
@@ -157,8 +170,7 @@ class Importer:
                 )
                 values["url"] = url_read.canonical
         if not self._platform(values, url_read, notes):
-            for column, kind, code, message in notes:
-                issue(Issue(path, number, column, kind, code, message))
+            self.report.issues += [Issue(path, number, *note) for note in notes]
             issue(
                 Issue(
                     path,
@@ -175,8 +187,7 @@ class Importer:
         where = f"{path}:{number}"
         first = self.state.identities.get(identity) if identity else None
         if first is not None:
-            for column, kind, code, message in notes:
-                issue(Issue(path, number, column, kind, code, message))
+            self.report.issues += [Issue(path, number, *note) for note in notes]
             what = "platform and handle" if identity[0] != "url" else "URL"
             issue(
                 Issue(
@@ -192,9 +203,9 @@ class Importer:
         if "department" in values:
             values["department"] = self._department(str(values["department"]), path, number, notes)
         values["id"] = self._id(values, key, identity, path, number, notes)
-        for column, kind, code, message in notes:
-            issue(Issue(path, number, column, kind, code, message))
+        self.report.issues += [Issue(path, number, *note) for note in notes]
         self.state.accounts.append({name: values[name] for name in self._order if name in values})
+        self.state.origins.append((path, number))
 
     def _platform(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> bool:
         column = self._column("platform")

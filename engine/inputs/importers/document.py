@@ -4,8 +4,7 @@ checked against the inventory schema like any inventory, and rendered as JSON or
 
 from __future__ import annotations
 
-import hashlib
-import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +62,6 @@ def run(
             continue
         try:
             table = readers.read(path, encoding or chosen.encoding, chosen.sheet, chosen.records)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            table = readers.Table(table.path, table.columns, table.rows, table.numbers, table.records, digest)
             importer.add(table, readers.kind_of(path))
         except InputError as exc:
             problems.extend(exc.diagnostics)
@@ -74,7 +71,7 @@ def run(
         raise InputError(problems)
     report.accounts = len(importer.state.accounts)
     document = _document(chosen, importer, organisation)
-    _check(document)
+    _check(document, importer)
     if part:
         del document["organisation"]
     return Imported(document, report)
@@ -117,15 +114,29 @@ def recorded(mapping: Mapping, absent: set[str] = frozenset()) -> list[str]:  # 
     return [n for n in ORDER if n in names] + [f.name for f in mapping.fills if f.name in names and f.name not in ORDER]
 
 
-def _check(document: dict[str, Any]) -> None:
-    """The document is checked like any inventory (a value the schema refuses is a mapping
-    problem, e.g. ``values:`` mapping to a value the field does not take)."""
+def _check(document: dict[str, Any], importer: Importer) -> None:
+    """The document is checked like any inventory. A value the schema refuses is a mapping
+    problem (``values:`` mapping to a value the field does not take, a constant of the wrong
+    type): reported at the row and column it came from."""
     source = Source("<imported inventory>", document, MarkTable({}), "", json_types=True)
     problems = inventory.check([source])
-    if problems:
-        raise InputError(
-            Diagnostic(p.file, 0, 0, f"the imported inventory would be invalid: {p.message}", p.path) for p in problems
-        )
+    if not problems:
+        return
+    columns = {f.name: (f.columns[0] if f.columns else "mapping") for f in importer.mapping.fills}
+    found = []
+    for problem in problems:
+        at = _ACCOUNT.match(problem.path)
+        message = f"the imported inventory would be invalid: {problem.message} (check the mapping)"
+        if at and int(at.group(1)) < len(importer.state.origins):
+            file, row = importer.state.origins[int(at.group(1))]
+            column = columns.get(at.group(2), at.group(2))
+            found.append(Diagnostic(file, row, 0, f"{column}: {message}", problem.path))
+        else:
+            found.append(Diagnostic(importer.mapping.path, 0, 0, message, problem.path))
+    raise InputError(found)
+
+
+_ACCOUNT = re.compile(r"^accounts\[(\d+)\]\.?([A-Za-z0-9_]*)")
 
 
 def render(document: dict[str, Any], fmt: str = "json") -> str:
@@ -137,6 +148,7 @@ def render(document: dict[str, Any], fmt: str = "json") -> str:
 
 
 def json_text(data: Any) -> str:
-    """``json.dumps(data, indent=2, ensure_ascii=False)`` and a newline, indented by msgspec
-    in C (the standard library's indenting encoder is pure Python: seconds for 100k rows)."""
-    return msgspec.json.format(json.dumps(data, ensure_ascii=False).encode(), indent=2).decode() + "\n"
+    """Indented JSON (UTF-8, two spaces, keys in order) and a newline, encoded and indented
+    by msgspec in C (the standard library's indenting encoder is pure Python: seconds for
+    100k rows)."""
+    return msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n"

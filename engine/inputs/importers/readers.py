@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from engine.inputs import limits, sources
+from engine.inputs import limits
 from engine.inputs.diagnostics import Diagnostic, InputError, shown
+from engine.inputs.sources import load
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -64,14 +66,18 @@ def read(path: Path, encoding: str | None = None, sheet: str | int | None = None
                 )
             ]
         )
-    loaded = sources.load(path)  # (a regular file within the size limit, engine.inputs.limits)
+    loaded = load(path)  # the same bounds as every input: a regular file, at most --max-file-size
     if isinstance(loaded, Diagnostic):
         raise InputError([loaded])
+    raw = loaded.raw
     if kind == "spreadsheet":
         _unpacked_size(name, path)
-        return read_spreadsheet(path, sheet)
-    raw = loaded.raw
-    return read_csv_bytes(name, raw, encoding) if kind == "csv" else read_json_bytes(name, raw, records, encoding)
+        table = read_spreadsheet(path, sheet, raw)
+    elif kind == "csv":
+        table = read_csv_bytes(name, raw, encoding)
+    else:
+        table = read_json_bytes(name, raw, records, encoding)
+    return replace(table, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def _unpacked_size(name: str, path: Path) -> None:
@@ -180,8 +186,9 @@ def _text(cell: Any) -> str:
     return "" if cell is None else str(cell)
 
 
-def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
-    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook."""
+def read_spreadsheet(path: Path, sheet: str | int | None = None, raw: bytes | None = None) -> Table:
+    """The first sheet (or ``sheet``, by name or 0-based number) of a workbook (``raw``: its
+    bytes, already read)."""
     name = str(path)
     try:
         from python_calamine import CalamineWorkbook
@@ -196,7 +203,7 @@ def read_spreadsheet(path: Path, sheet: str | int | None = None) -> Table:
             ]
         ) from None
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_path(str(path)) if raw is None else CalamineWorkbook.from_filelike(io.BytesIO(raw))
         names = list(book.sheet_names)
         if isinstance(sheet, str) and sheet not in names:
             raise InputError([Diagnostic(name, message=f"no sheet {shown(sheet)}; the sheets are {', '.join(names)}")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.report.model import Report
-from engine.report.render import csv_report, html, json_report, junit, markdown, sarif, text
+from engine.report.render import csv_report, html, json_report, junit, markdown, roadmap, sarif, text
 
 Renderer = Callable[[Report], str]
 
@@ -29,3 +29,6 @@ FILE_NAMES: dict[str, str] = {
     "junit": "report.junit.xml",
     "csv": "report.csv",
 }
+
+#: ``smgov plan``'s formats: the road to the target for a board (markdown, html) or a tracker (csv).
+PLAN_RENDERERS: dict[str, Renderer] = roadmap.PLAN_RENDERERS

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.assess.peer_context import YES_NO
 from engine.evaluate.findings import Finding
 from engine.report import escape
 from engine.report.model import Report
@@ -90,21 +91,77 @@ def org_wide(report: Report) -> tuple[int, ...]:
 def gate_text(g: Any) -> str:
     """One stage's gate in words (the same sentence as the text report)."""
     if not g.blocking_rules:
-        blocking = "no blocking rules"
+        blocking = "no defining rules"
     elif g.blocking_failed:
         blocking = (
-            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} blocking rules fail: {', '.join(g.blocking_failed)}"
+            f"{len(g.blocking_failed)}/{len(g.blocking_rules)} defining rules fail: {', '.join(g.blocking_failed)}"
         )
     else:
-        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} blocking rules pass"
-    if not g.checks:
-        other = "no other checks"
+        blocking = f"{len(g.blocking_rules)}/{len(g.blocking_rules)} defining rules pass"
+    if not g.weight:
+        other = "no other rules"
     else:
         other = (
-            f"other checks {g.passed_checks}/{g.checks} pass ({percent(g.pass_ratio)}, "
-            f"needs {percent(g.min_pass_ratio)}{f': fix {g.shortfall} more' if g.shortfall else ''})"
+            f"other rules {g.passed_rules}/{g.rules} pass ({percent(g.pass_ratio)} of their weight, "
+            f"needs {percent(g.min_pass_ratio)}{f': {g.shortfall} more weight' if g.shortfall else ''})"
         )
     return f"{blocking}; {other}"
+
+
+#: Why an item is in a plan step, in words.
+REASONS = {
+    "blocking": "defines the stage",
+    "critical": "critical: never waits",
+    "legal_duty": "legal duty: never waits",
+    "incident": "an incident on record bears on it",
+    "pass_ratio": "for the pass ratio",
+    "dependency": "needed first by another item",
+}
+
+
+def owner_text(item: Any) -> str:
+    """An item's accountable owner, as a plan shows it."""
+    return f"{item.owner} ({item.owner_role})" if item.owner else item.owner_role
+
+
+def after_text(item: Any) -> str:
+    """What an item waits for, and the incidents that raised it ("" when neither)."""
+    parts = []
+    if item.depends_on:
+        parts.append(f"after {', '.join(item.depends_on)}")
+    if item.incidents:
+        parts.append(f"raised by {', '.join(item.incidents)}")
+    return "; " + "; ".join(parts) if parts else ""
+
+
+def peer_lines(report: Any) -> list[tuple[str, str, str]]:
+    """The peer context as (measure, the organisation's figure, the peers' figure with its
+    source, sample and year): context beside the organisation's own, never a pass mark."""
+    out = []
+    for p in report.peer_context:
+        if p.own is None:
+            own = p.own_text
+        else:
+            own = f"{('yes' if p.own else 'no') if p.measure in YES_NO else percent(p.own)} ({p.own_text})"
+        where = ", ".join(x for x in (p.sector, p.size) if x)
+        peers = f"{percent(p.peers)}: {p.statement} ({p.source}, {p.year}; {p.sample}{'; ' + where if where else ''})"
+        out.append((p.measure.replace("_", " "), own, peers))
+    return out
+
+
+def questionnaire_lines(report: Any) -> list[tuple[str, str, str, str, str]]:
+    """The staff questionnaire beside the inventory: (department, statement, staff, inventory,
+    "dissonance" or "")."""
+    return [
+        (
+            c.department,
+            c.measure.replace("_", " "),
+            f"{percent(c.staff)} of {c.respondents}",
+            percent(c.inventory) if c.inventory is not None else "not recorded",
+            "dissonance" if c.dissonance else "",
+        )
+        for c in report.questionnaire or ()
+    ]
 
 
 def department_state(d: Any) -> str:

@@ -13,6 +13,7 @@ the page needs no chart library.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any
 
@@ -24,6 +25,8 @@ from engine.inputs.schemas import data_dir
 from engine.report.model import Report
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
+    REASONS,
+    after_text,
     coverage_text,
     department_state,
     gate_coverage,
@@ -32,8 +35,11 @@ from engine.report.render.common import (
     not_applicable,
     not_assessed,
     org_wide,
+    owner_text,
+    peer_lines,
     percent,
     plural,
+    questionnaire_lines,
     visible,
     waiver,
     waiver_reason,
@@ -134,6 +140,59 @@ def _levers(report: Report) -> dict[str, Any]:
     }
 
 
+#: Geometry of the lever radar (SVG user units): centre and radius.
+RADAR_C, RADAR_R = 170, 110
+
+
+def _radar(report: Report) -> dict[str, Any]:
+    """The four levers on a radar: one axis each (first up, then clockwise), one polygon for
+    the stage each lever reaches on its own (as a share of the ladder) and one for its
+    weighted pass share; a ring per stage."""
+    a = report.assessment
+    n_stages = len(a.ladder.stages)
+    levers = a.levers
+    count = len(levers)
+
+    def point(i: int, value: float) -> tuple[float, float]:
+        angle = 2 * math.pi * i / count - math.pi / 2
+        return (
+            round(RADAR_C + RADAR_R * value * math.cos(angle), 1),
+            round(RADAR_C + RADAR_R * value * math.sin(angle), 1),
+        )
+
+    def polygon(values: list[float]) -> str:
+        return " ".join(f"{x},{y}" for x, y in (point(i, v) for i, v in enumerate(values)))
+
+    stage_values = [a.ladder.rank(lv.stage) / n_stages if lv.stage is not None else 0.0 for lv in levers]
+    ratio_values = [lv.weighted_pass_ratio or 0.0 for lv in levers]
+    axes = []
+    for i, lv in enumerate(levers):
+        x, y = point(i, 1.0)
+        lx, ly = point(i, 1.18)
+        axes.append(
+            {
+                "lever": lv.lever,
+                "x": x,
+                "y": y,
+                "lx": lx,
+                "ly": ly,
+                "stage": lv.stage if lv.stage is not None else "no checks",
+                "ratio": percent(lv.weighted_pass_ratio),
+                "stage_value": round(stage_values[i], 4),
+                "ratio_value": round(ratio_values[i], 4),
+            }
+        )
+    rings = [{"stage": s.id, "points": polygon([(k + 1) / n_stages] * count)} for k, s in enumerate(a.ladder.stages)]
+    return {
+        "size": RADAR_C * 2,
+        "c": RADAR_C,
+        "axes": axes,
+        "rings": rings,
+        "stages": polygon(stage_values),
+        "ratios": polygon(ratio_values),
+    }
+
+
 def _heat(report: Report) -> dict[str, Any]:
     rows = [
         {
@@ -206,6 +265,9 @@ def context(report: Report) -> dict[str, Any]:
         "summary": report.summary,
         "ladder": _ladder(report),
         "levers": _levers(report),
+        "radar": _radar(report),
+        "peers": peer_lines(report),
+        "staff": questionnaire_lines(report) if report.questionnaire is not None else None,
         "heat": _heat(report),
         "departments": [
             {"id": d.id, "name": visible(d.name), "state": department_state(d), "status": d.status}
@@ -214,6 +276,9 @@ def context(report: Report) -> dict[str, Any]:
         "next": report.next_step,
         "first_step": report.next_step.steps[0] if report.next_step.steps else None,
         "gate_text": gate_text,
+        "reasons": REASONS,
+        "owner_text": owner_text,
+        "after_text": after_text,
         "gate_coverage": gate_coverage,
         "coverage_text": coverage_text(report),
         "not_assessed": not_assessed(report),

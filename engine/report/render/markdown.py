@@ -15,6 +15,8 @@ from engine.report import escape
 from engine.report.model import Report
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
+    REASONS,
+    after_text,
     coverage_text,
     department_state,
     gate_coverage,
@@ -22,8 +24,11 @@ from engine.report.render.common import (
     needs_text,
     not_applicable,
     not_assessed,
+    owner_text,
+    peer_lines,
     percent,
     plural,
+    questionnaire_lines,
     waiver,
     waiver_reason,
 )
@@ -107,6 +112,28 @@ def _levers(report: Report) -> list[str]:
     return lines
 
 
+def _staff(report: Report) -> list[str]:
+    if report.questionnaire is None:
+        return []
+    lines = ["## Staff questionnaire", "", "Share of respondents agreeing, beside the inventory's view.", ""]
+    lines += ["| department | statement | staff | inventory | |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {code(d)} | {m} | {s} | {o} | {'**' + f + '**' if f else ''} |"
+        for d, m, s, o, f in questionnaire_lines(report)
+    ]
+    return lines
+
+
+def _peers(report: Report) -> list[str]:
+    rows = peer_lines(report)
+    if not rows:
+        return []
+    lines = ["## Peer context", "", "Survey figures beside yours: context, not a pass mark.", ""]
+    lines += ["| measure | yours | peers |", "|---|---|---|"]
+    lines += [f"| {md(m)} | {md(o)} | {md(p)} |" for m, o, p in rows]
+    return lines
+
+
 def _departments(report: Report) -> list[str]:
     a = report.assessment
     if not a.departments:
@@ -134,21 +161,15 @@ def _step(step: Step) -> list[str]:
     if step.already_met:
         return [f"Reach **{step.stage}**: its gate is already met."]
     lines = [f"Reach **{step.stage}** ({md(step.title)}): {md(gate_text(step.gate))}", ""]
-    for group in step.groups:
-        lines.append(f"- **{group.lever}**")
-        for item in group.items:
-            count = len(item.subjects)
-            on = (
-                ""
-                if count == 1
-                else f" (all {count})"
-                if item.fix_at_least == count
-                else (f" (at least {item.fix_at_least} of {count})")
-            )
-            why = "blocking" if item.reason == "blocking" else "for the pass ratio"
-            lines.append(f"  - {item.severity} {code(item.rule_id)} {md(item.title)} ({why})")
-            lines.append(f"    - {item.scope}{on}: {_subjects(item.subjects)}")
-            lines.append(f"    - how: {md(item.remediation)}")
+    for number, item in enumerate(step.items, 1):
+        count = len(item.subjects)
+        on = "" if count == 1 else f" (all {count})"
+        lines.append(f"{number}. {item.severity} {code(item.rule_id)} {md(item.title)} ({REASONS[item.reason]})")
+        lines.append(f"    - {item.scope}{on}: {_subjects(item.subjects)}")
+        lines.append(f"    - owner: {md(owner_text(item))}; effort: {item.effort}{md(after_text(item))}")
+        lines.append(f"    - do: {md(item.action)}")
+        if item.record:
+            lines.append(f"    - record: {md(item.record)}")
     if step.may_wait:
         lines.append("")
         lines.append(
@@ -238,6 +259,8 @@ def render(report: Report) -> str:
         _header(report),
         _ladder(report),
         _levers(report),
+        _staff(report),
+        _peers(report),
         _departments(report),
         _next(report),
         _findings(report),

@@ -11,13 +11,18 @@ from engine.evaluate.findings import show
 from engine.report.model import Report
 from engine.report.render.common import (
     NOT_APPLICABLE_TEXT,
+    REASONS,
+    after_text,
     coverage_text,
     gate_coverage,
     gate_text,
     needs_text,
     not_applicable,
     not_assessed,
+    owner_text,
+    peer_lines,
     percent,
+    questionnaire_lines,
     visible,
 )
 from engine.vocabulary import SEVERITIES
@@ -81,6 +86,26 @@ def _levers(a: Assessment) -> list[str]:
     return lines
 
 
+def _staff(report: Report) -> list[str]:
+    rows = questionnaire_lines(report)
+    if report.questionnaire is None:
+        return []
+    lines = ["Staff questionnaire (share of respondents agreeing, beside the inventory's view)"]
+    for department, measure, staff, own, flag in rows:
+        lines.append(f"  {department} {measure}: staff {staff}; inventory {own}" + (f"  <- {flag}" if flag else ""))
+    return ["", *lines]
+
+
+def _peers(report: Report) -> list[str]:
+    rows = peer_lines(report)
+    if not rows:
+        return []
+    lines = ["Peer context (survey figures beside yours; context, not a pass mark)"]
+    for measure, own, peers in rows:
+        lines += [f"  {measure}: yours {own}", f"    peers: {peers}"]
+    return ["", *lines]
+
+
 def _departments(a: Assessment) -> list[str]:
     if not a.departments:
         return []
@@ -109,27 +134,23 @@ def _step(step: Step, color: bool) -> list[str]:
         lines = [f"Reach {step.stage}: its gate is already met."]
     else:
         lines = [f"Reach {step.stage} ({step.title}): {gate_text(step.gate)}"]
-    for group in step.groups:
-        lines.append(f"  {group.lever}")
-        for item in group.items:
-            count = len(item.subjects)
-            if count == 1:
-                on = ""
-            elif item.fix_at_least == count:
-                on = f" (all {count})"
-            else:
-                on = f" (at least {item.fix_at_least} of {count})"
-            why = "blocking" if item.reason == "blocking" else "for the pass ratio"
-            lines.append(
-                f"    {_paint(f'{item.severity:<8}', item.severity, color)} {item.rule_id}: {item.title} ({why})"
-            )
-            lines.append(f"      {item.scope}{on}: {_subjects(item.subjects)}")
-            lines.append(f"      how: {item.remediation}")
+    for number, item in enumerate(step.items, 1):
+        count = len(item.subjects)
+        on = "" if count == 1 else f" (all {count})"
+        lines.append(
+            f"  {number}. {_paint(f'{item.severity:<8}', item.severity, color)} {item.rule_id}: {item.title}"
+            f" ({REASONS[item.reason]}; {item.lever})"
+        )
+        lines.append(f"      {item.scope}{on}: {_subjects(item.subjects)}")
+        lines.append(f"      owner: {owner_text(item)}; effort: {item.effort}" + after_text(item))
+        lines.append(f"      do: {item.action}")
+        if item.record:
+            lines.append(f"      record: {item.record}")
     if step.may_wait:
         lines.append("  may wait (the gate tolerates these failures):")
         for w in step.may_wait:
             lines.append(f"    {w.severity:<8} {w.rule_id}: {w.title}")
-            lines.append(f"      {w.may_wait} of {len(w.subjects)} failing ({w.scope}): {_subjects(w.subjects)}")
+            lines.append(f"      {len(w.subjects)} failing ({w.scope}): {_subjects(w.subjects)}")
     return lines
 
 
@@ -201,7 +222,7 @@ def _assessment(report: Report, color: bool, whole_road: bool) -> list[str]:
     a = report.assessment
     coverage = coverage_text(report)
     lines = [_header(report), "", _standing(a), *([coverage] if coverage else []), a.target.message]
-    lines += ["", *_ladder(report), "", *_levers(a)]
+    lines += ["", *_ladder(report), "", *_levers(a), *_staff(report), *_peers(report)]
     departments = _departments(a)
     if departments:
         lines += ["", *departments]
