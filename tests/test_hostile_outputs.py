@@ -122,6 +122,16 @@ def test_check_writes_every_format_safely(tmp_path: Path) -> None:
             (markdown_safe if fmt == "markdown" else terminal_safe)(shown.output, f"stdout {fmt}")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "json", "html"])
+def test_the_plan_export_is_safe_in_every_format(tmp_path: Path, fmt: str) -> None:
+    result = cli("plan", str(inventory(tmp_path / "org.json")), *AS_OF, "--format", fmt)
+    assert result.exit_code in (0, 1), result.output
+    check = {"csv": csv_safe, "markdown": markdown_safe, "json": lambda t, _w: strict_json(t)}
+    check.get(fmt, terminal_safe)(result.output, f"plan {fmt}")
+    if fmt == "html":
+        assert "<img src=x" not in result.output
+
+
 def test_plan_is_terminal_safe(tmp_path: Path) -> None:
     result = cli("plan", str(inventory(tmp_path / "org.json")), *AS_OF)
     assert result.exit_code in (0, 1), result.output
