@@ -7,20 +7,18 @@ Exit codes: 0 no finding at or above --fail-on (``plan``: at or above the target
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import click
 
 from engine import __version__, pipeline
-from engine.cli import config, frameworks
+from engine.cli import config
 from engine.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    POLICIES,
     NonEmptyPath,
     _colour,
     _emit,
@@ -35,14 +33,14 @@ from engine.cli.importing import import_command
 from engine.cli.policy import diff, policy
 from engine.cli.portfolio import portfolio
 from engine.cli.reports import evidence_problem, trend, verify, write_evidence
+from engine.cli.rules import list_rules
 from engine.cli.schema import schema
 from engine.cli.starter import init
 from engine.cli.summary import RUN_OPTIONS, failing_findings, renderers, summary_line
 from engine.inputs import limits
 from engine.inputs.diagnostics import InputError
 from engine.policy import policies
-from engine.policy.packs import describe as describe_origin
-from engine.policy.packs import params_text, set_allow_outside
+from engine.policy.packs import set_allow_outside
 from engine.report import baseline
 from engine.report.output import Write, write_all
 from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS, roadmap
@@ -175,13 +173,6 @@ WAIVERS = click.option(
     "waivers_file",
     type=NonEmptyPath(dir_okay=False),
     help="Waivers file (schemas/waivers.schema.json): waived findings are reported, fail nothing, block no stage.",
-)
-POLICIES = click.option(
-    "--policies",
-    "policy_dirs",
-    multiple=True,
-    type=NonEmptyPath(),
-    help="Policy file or pack directory (repeatable). Default: the built-in baseline pack.",
 )
 
 
@@ -404,72 +395,7 @@ def validate(paths: tuple[str, ...]) -> None:
     )
 
 
-@main.command("rules")
-@POLICIES
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@frameworks.options
-@guarded
-def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **check: Any) -> None:
-    """List the loaded rules with lever, stage, severity, scope, origin and parameters in force:
-    the pack each rule comes from and what a pack extending it changed (severity, parameters),
-    then the rules a pack disabled, with the reason.
-
-    \b
-    Example:
-      smgov rules --policies policies/baseline
-      smgov rules --policies policies/financial-services --framework FINRA --inventory examples/packs/bank
-    """
-    if framework:  # one framework's requirements, and with --inventory whether each passed
-        return frameworks.show(policy_dirs, framework, check["framework_inventory"], check["framework_as_of"], fmt)
-    loaded = policies.load(list(policy_dirs) or pipeline.default_policies())
-    origins = dict(loaded.origins)
-    if fmt == "json":
-        rows = [
-            {
-                "id": r.id,
-                "title": r.title,
-                "lever": r.lever,
-                "stage": r.stage,
-                "severity": r.severity,
-                "scope": r.scope,
-                "file": r.file,
-                "line": r.line,
-                **({"params": dict(r.params)} if r.params else {}),
-                **({"frameworks": list(r.frameworks)} if r.frameworks else {}),
-                **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
-            }
-            for r in loaded.rules
-        ]
-        rows += [
-            {
-                "id": d.rule_id,
-                "title": d.rule.title,
-                "lever": d.rule.lever,
-                "stage": d.rule.stage,
-                "severity": d.rule.severity,
-                "scope": d.rule.scope,
-                "file": d.rule.file,
-                "line": d.rule.line,
-                "disabled": {"pack": d.pack, "reason": d.reason, "file": d.file, "line": d.line},
-            }
-            for d in loaded.disabled
-        ]
-        _emit(json.dumps(rows, indent=2) + "\n", None)
-        return
-    lines = []
-    for r in loaded.rules:
-        origin = origins.get(r.id)
-        pack = f"{origin.pack}{'*' if origin.changes else ''}" if origin and origin.pack else Path(r.file).name
-        line = f"{r.id:<14} {r.lever:<11} {r.stage:<14} {r.severity:<8} {r.scope:<12} {pack:<12} {r.title}"
-        lines.append(line + params_text(r))
-    changed = [(r.id, origins[r.id]) for r in loaded.rules if r.id in origins and origins[r.id].changes]
-    lines += [f"* {rule_id}: from {describe_origin(origin)}" for rule_id, origin in changed]
-    lines += [f"disabled {d.rule_id} by {d.pack} ({d.file}:{d.line}): {d.reason}" for d in loaded.disabled]
-    packs = f" in {', '.join(p.label for p in loaded.packs)}" if loaded.packs else ""
-    lines.append(f"{len(loaded.rules)} rules from {len(loaded.sources)} file(s){packs}")
-    _emit("\n".join(lines) + "\n", None)
-
-
+main.add_command(list_rules)
 main.add_command(examples_dir)
 main.add_command(hook)
 main.add_command(policy)

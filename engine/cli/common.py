@@ -133,3 +133,13 @@ def _silence_stdout() -> None:
         os.close(devnull)
     except (AttributeError, OSError, ValueError):  # no real stdout (a test runner's buffer)
         pass
+
+
+#: ``--policies``, as every command that loads policies takes it.
+POLICIES = click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    type=NonEmptyPath(),
+    help="Policy file or pack directory (repeatable). Default: the built-in baseline pack.",
+)
