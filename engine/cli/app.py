@@ -16,6 +16,9 @@ import click
 from engine import __version__, pipeline
 from engine.cli import config
 from engine.cli.common import (
+    AS_OF,
+    ENGINE,
+    EVIDENCE,
     EXIT_FINDINGS,
     EXIT_OK,
     POLICIES,
@@ -192,12 +195,7 @@ WAIVERS = click.option(
     type=NonEmptyPath(file_okay=False),
     help="Write each --format to report.<ext> in this directory (atomically).",
 )
-@click.option(
-    "--evidence",
-    "evidence_dir",
-    type=NonEmptyPath(file_okay=False),
-    help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
-)
+@EVIDENCE
 @click.option(
     "--fail-on",
     type=click.Choice([*SEVERITIES, "never"]),
@@ -205,8 +203,8 @@ WAIVERS = click.option(
     show_default=True,
     help="Exit 1 when a finding is at least this severe.",
 )
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC).")
-@click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@AS_OF
+@ENGINE
 @click.option(
     "--parallel/--no-parallel",
     default=True,
@@ -312,8 +310,8 @@ def _note_waivers(report: Any) -> None:
 @POLICIES
 @click.option("--format", "fmt", type=click.Choice(sorted(PLAN_RENDERERS)), default="text", show_default=True)
 @click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the plan to this file (atomically).")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today).")
-@click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@AS_OF
+@ENGINE
 @WAIVERS
 @QUESTIONNAIRE
 @guarded

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
+from engine import pipeline
 from engine.evaluate.evaluation import EvaluatorRefused, EvaluatorUnavailable
 from engine.inputs.diagnostics import InputError
 from engine.inputs.sources import discover
@@ -142,4 +143,16 @@ POLICIES = click.option(
     multiple=True,
     type=NonEmptyPath(),
     help="Policy file or pack directory (repeatable). Default: the built-in baseline pack.",
+)
+
+#: ``--as-of``, ``--engine`` and ``--evidence``, as every command that assesses takes them.
+AS_OF = click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC)."
+)
+ENGINE = click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+EVIDENCE = click.option(
+    "--evidence",
+    "evidence_dir",
+    type=NonEmptyPath(file_okay=False),
+    help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
 )

@@ -90,14 +90,7 @@ def show(
             status[outcome.id] = (state, outcome.failed)
     rows = [
         {
-            "id": r.id,
-            "title": r.title,
-            "lever": r.lever,
-            "stage": r.stage,
-            "severity": r.severity,
-            "scope": r.scope,
-            "file": r.file,
-            "line": r.line,
+            **rule_fields(r),
             "frameworks": list(r.frameworks),
             "references": list(r.references),
             **({"status": status[r.id][0], "findings": status[r.id][1]} if r.id in status else {}),
@@ -125,3 +118,10 @@ def show(
             + (f", {unassessed} not assessed" if unassessed else "")
         )
     _emit("\n".join(lines) + "\n", None)
+
+
+def rule_fields(rule: Any) -> dict[str, Any]:
+    """What ``smgov rules --format json`` says of every rule: id, title, lever, stage,
+    severity, scope and where it is written."""
+    names = ("id", "title", "lever", "stage", "severity", "scope", "file", "line")
+    return {name: getattr(rule, name) for name in names}

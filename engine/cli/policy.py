@@ -18,13 +18,23 @@ import click
 from engine import pipeline
 from engine.authoring import impact as impacting
 from engine.authoring import policydocs, policytest
-from engine.cli.common import EXIT_FINDINGS, EXIT_OK, _emit, guarded, input_files, output_write, refuse_overwriting
+from engine.cli.common import (
+    AS_OF,
+    ENGINE,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    _emit,
+    guarded,
+    input_files,
+    output_write,
+    refuse_overwriting,
+)
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.sources import display
 from engine.policy import policies, policylint
 from engine.report import diff as diffing
 
-AS_OF = click.option(
+CASES_AS_OF = click.option(
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Assessment date of test cases that set none (default: today, UTC).",
@@ -103,7 +113,7 @@ class _Percent(click.FloatRange):
     help="Evaluator; 'all' runs every one and fails a case on which they disagree.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="List passing cases too.")
-@AS_OF
+@CASES_AS_OF
 @guarded
 def test_policies(
     paths: tuple[str, ...], min_coverage: float, engine: str, verbose: bool, as_of: dt.datetime | None
@@ -144,7 +154,7 @@ def test_policies(
 @policy.command("docs")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the catalogue to this file (atomically).")
-@AS_OF
+@CASES_AS_OF
 @click.option("--own", is_flag=True, help="Only the rules of the last pack given, not those of the packs it extends.")
 @guarded
 def docs(paths: tuple[str, ...], output: str | None, as_of: dt.datetime | None, own: bool) -> None:
@@ -178,8 +188,8 @@ def docs(paths: tuple[str, ...], output: str | None, as_of: dt.datetime | None, 
     type=click.Path(exists=True),
     help="Inventory file or directory, one organisation each (repeatable). Default: the bundled examples.",
 )
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC).")
-@click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@AS_OF
+@ENGINE
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (atomically).")
 @guarded

@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
-from engine import pipeline
 from engine.cli.common import (
+    AS_OF,
+    ENGINE,
+    EVIDENCE,
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -92,12 +94,7 @@ def _exit_code(results: tuple[UnitResult, ...], fail_on: str) -> int:
     type=NonEmptyPath(file_okay=False),
     help="Write each --format to portfolio.<ext> in this directory (atomically).",
 )
-@click.option(
-    "--evidence",
-    "evidence_dir",
-    type=NonEmptyPath(file_okay=False),
-    help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
-)
+@EVIDENCE
 @click.option(
     "--fail-on",
     type=click.Choice([*SEVERITIES, "never"]),
@@ -105,8 +102,8 @@ def _exit_code(results: tuple[UnitResult, ...], fail_on: str) -> int:
     show_default=True,
     help="Exit 1 when any organisation has a finding at least this severe.",
 )
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assessment date (default: today, UTC).")
-@click.option("--engine", type=click.Choice(sorted(pipeline.EVALUATORS)), default="native", show_default=True)
+@AS_OF
+@ENGINE
 @click.option(
     "--jobs",
     "-j",

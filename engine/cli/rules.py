@@ -39,14 +39,7 @@ def list_rules(policy_dirs: tuple[str, ...], fmt: str, framework: str | None, **
     if fmt == "json":
         rows = [
             {
-                "id": r.id,
-                "title": r.title,
-                "lever": r.lever,
-                "stage": r.stage,
-                "severity": r.severity,
-                "scope": r.scope,
-                "file": r.file,
-                "line": r.line,
+                **frameworks.rule_fields(r),
                 **({"params": dict(r.params)} if r.params else {}),
                 **({"frameworks": list(r.frameworks)} if r.frameworks else {}),
                 **({"origin": asdict(origins[r.id])} if r.id in origins else {}),
