@@ -18,7 +18,6 @@ from engine.cli import config
 from engine.cli.common import (
     AS_OF,
     ENGINE,
-    EVIDENCE,
     EXIT_FINDINGS,
     EXIT_OK,
     POLICIES,
@@ -29,6 +28,7 @@ from engine.cli.common import (
     input_files,
     output_write,
     refuse_overwriting,
+    report_options,
 )
 from engine.cli.examples import examples_dir
 from engine.cli.hooks import hook
@@ -48,7 +48,6 @@ from engine.report import baseline
 from engine.report.output import Write, write_all
 from engine.report.render import FILE_NAMES, PLAN_RENDERERS, RENDERERS, roadmap
 from engine.report.render import text as text_renderer
-from engine.vocabulary import SEVERITIES
 
 
 def _formats(formats: tuple[str, ...], output: str | None, output_dir: str | None) -> tuple[str, ...]:
@@ -182,27 +181,7 @@ WAIVERS = click.option(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=NonEmptyPath())
 @POLICIES
-@click.option(
-    "--format",
-    "formats",
-    type=click.Choice(sorted(RENDERERS)),
-    multiple=True,
-    help="Report format (default text); repeatable with --output-dir.",
-)
-@click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the report to this file (atomically).")
-@click.option(
-    "--output-dir",
-    type=NonEmptyPath(file_okay=False),
-    help="Write each --format to report.<ext> in this directory (atomically).",
-)
-@EVIDENCE
-@click.option(
-    "--fail-on",
-    type=click.Choice([*SEVERITIES, "never"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
-)
+@report_options(RENDERERS, "report", "Exit 1 when a finding is at least this severe.")
 @AS_OF
 @ENGINE
 @click.option(

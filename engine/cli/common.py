@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -18,6 +18,7 @@ from engine.evaluate.evaluation import EvaluatorRefused, EvaluatorUnavailable
 from engine.inputs.diagnostics import InputError
 from engine.inputs.sources import discover
 from engine.report.output import OutputError, Write, clashes, collisions, write_atomic
+from engine.vocabulary import SEVERITIES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 #: A closed pipe ends a command as SIGPIPE ends any Unix tool (128 + 13); Ctrl-C as SIGINT does.
@@ -156,3 +157,43 @@ EVIDENCE = click.option(
     type=NonEmptyPath(file_okay=False),
     help="Also write an evidence bundle here: every format and manifest.json (smgov verify checks it).",
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_options(renderers: Iterable[str], stem: str, fail_on_help: str) -> Callable[[F], F]:
+    """``--format``, ``--output``, ``--output-dir``, ``--evidence`` and ``--fail-on``, as every
+    command that writes reports takes them (``stem``: the file name ``--output-dir`` writes)."""
+    options = [
+        click.option(
+            "--format",
+            "formats",
+            type=click.Choice(sorted(renderers)),
+            multiple=True,
+            help="Report format (default text); repeatable with --output-dir.",
+        ),
+        click.option(
+            "--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the report to this file (atomically)."
+        ),
+        click.option(
+            "--output-dir",
+            type=NonEmptyPath(file_okay=False),
+            help=f"Write each --format to {stem}.<ext> in this directory (atomically).",
+        ),
+        EVIDENCE,
+        click.option(
+            "--fail-on",
+            type=click.Choice([*SEVERITIES, "never"]),
+            default="high",
+            show_default=True,
+            help=fail_on_help,
+        ),
+    ]
+
+    def apply(function: F) -> F:
+        for option in reversed(options):  # applied bottom-up, so --help lists them in this order
+            function = option(function)
+        return function
+
+    return apply

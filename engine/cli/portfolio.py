@@ -13,7 +13,6 @@ import click
 from engine.cli.common import (
     AS_OF,
     ENGINE,
-    EVIDENCE,
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -23,13 +22,14 @@ from engine.cli.common import (
     guarded,
     input_files,
     refuse_overwriting,
+    report_options,
 )
 from engine.portfolio import check as portfolio_check
 from engine.portfolio import workers
 from engine.report.output import OutputError, Write, write_all
 from engine.report.portfolio import UnitResult
 from engine.report.render import PORTFOLIO_FILE_NAMES, PORTFOLIO_RENDERERS
-from engine.vocabulary import SEVERITIES, at_or_above
+from engine.vocabulary import at_or_above
 
 
 class _Progress:
@@ -81,27 +81,7 @@ def _exit_code(results: tuple[UnitResult, ...], fail_on: str) -> int:
     help="Policy file or pack directory (repeatable) for every organisation without packs of its own in the "
     "manifest. Default: the built-in baseline pack.",
 )
-@click.option(
-    "--format",
-    "formats",
-    type=click.Choice(sorted(PORTFOLIO_RENDERERS)),
-    multiple=True,
-    help="Report format (default text); repeatable with --output-dir.",
-)
-@click.option("--output", "-o", type=NonEmptyPath(dir_okay=False), help="Write the report to this file (atomically).")
-@click.option(
-    "--output-dir",
-    type=NonEmptyPath(file_okay=False),
-    help="Write each --format to portfolio.<ext> in this directory (atomically).",
-)
-@EVIDENCE
-@click.option(
-    "--fail-on",
-    type=click.Choice([*SEVERITIES, "never"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when any organisation has a finding at least this severe.",
-)
+@report_options(PORTFOLIO_RENDERERS, "portfolio", "Exit 1 when any organisation has a finding at least this severe.")
 @AS_OF
 @ENGINE
 @click.option(
