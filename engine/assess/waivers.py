@@ -22,7 +22,6 @@ from engine.evaluate.evaluation import RuleResult
 from engine.inputs import schemas
 from engine.inputs.diagnostics import Diagnostic, InputError
 from engine.inputs.inventory import Inventory
-from engine.inputs.sources import read
 from engine.policy.policies import PolicySet
 
 ACTIVE, EXPIRED, UNUSED = "active", "expired", "unused"
@@ -62,16 +61,10 @@ class WaiverStatus:
 
 def load(path: str | Path, policies: PolicySet) -> tuple[Waiver, ...]:
     """Read and check a waivers file. Raises InputError with every problem."""
-    source = read(Path(path))
-    if isinstance(source, Diagnostic):
-        raise InputError([source])
-    if not isinstance(source.data, dict):
-        raise InputError([Diagnostic(source.path, 1, 1, "a waivers file must be a mapping with a 'waivers' list")])
-    problems = schemas.problems("waivers", source)
-    if problems:
-        raise InputError(problems)
+    source = schemas.read_checked(path, "waivers", "a waivers file")
     known = {r.id for r in policies.rules} | {d.rule_id for d in policies.disabled}
     out: list[Waiver] = []
+    problems: list[Diagnostic] = []
     for index, raw in enumerate(source.data["waivers"]):
         line, _ = source.positions.locate(("waivers", index))
         if raw["rule"] not in known:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.inputs import schemas
-from engine.inputs.diagnostics import Diagnostic, InputError
+from engine.inputs.diagnostics import Diagnostic
 from engine.inputs.inventory import Inventory
-from engine.inputs.sources import Source, read
+from engine.inputs.sources import Source
 
 #: A staff answer and the inventory's view further apart than this are flagged.
 DISSONANCE = 0.3
@@ -48,14 +48,7 @@ class Comparison:
 
 def load(path: str | Path) -> tuple[Questionnaire, Source]:
     """Read and check a questionnaire file. Raises InputError with every problem."""
-    source = read(Path(path))
-    if isinstance(source, Diagnostic):
-        raise InputError([source])
-    if not isinstance(source.data, dict):
-        raise InputError([Diagnostic(source.path, 1, 1, "a questionnaire must be a mapping with a 'departments' list")])
-    problems = schemas.problems("questionnaire", source)
-    if problems:
-        raise InputError(problems)
+    source = schemas.read_checked(path, "questionnaire", "a questionnaire")
     answers = {str(d["department"]): dict(d["answers"]) for d in source.data["departments"]}
     respondents = {str(d["department"]): int(d["respondents"]) for d in source.data["departments"]}
     collected = source.data.get("collected_on")

@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import referencing
 
-from engine.inputs.diagnostics import Diagnostic, dotted, shown
-from engine.inputs.sources import Source
+from engine.inputs.diagnostics import Diagnostic, InputError, dotted, shown
+from engine.inputs.sources import Source, read
 from engine.inputs.typedcheck import TypedValidator, Unsupported
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # engine/, from engine/inputs/schemas.py
@@ -392,3 +392,31 @@ def reference_problems(
                 line, col = source.positions.locate(full)
                 found.append(Diagnostic(source.path, line, col, message, dotted(full)))
     return found
+
+
+def checked(source: Source, schema: str, shape: str) -> Source:
+    """``source`` when it is a mapping valid against the bundled schema ``schema``; else
+    InputError with every problem (``shape``: what the top level must be, in words)."""
+    if not isinstance(source.data, dict):
+        raise InputError([Diagnostic(source.path, 1, 1, f"{shape} must be a mapping with {_WITH[schema]}")])
+    found = problems(schema, source)
+    if found:
+        raise InputError(found)
+    return source
+
+
+def read_checked(path: str | Path, schema: str, shape: str) -> Source:
+    """The file at ``path``, read and :func:`checked`. Raises InputError."""
+    source = read(Path(path))
+    if isinstance(source, Diagnostic):
+        raise InputError([source])
+    return checked(source, schema, shape)
+
+
+#: What each of these files' top level holds, for the message when it is not a mapping.
+_WITH = {
+    "stages": "a 'stages' list",
+    "peers": "a 'figures' list",
+    "waivers": "a 'waivers' list",
+    "questionnaire": "a 'departments' list",
+}

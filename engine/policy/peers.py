@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.inputs import schemas
-from engine.inputs.diagnostics import Diagnostic, InputError
-from engine.inputs.sources import display, read
+from engine.inputs.sources import display
 
 PEER_FILES = ("peers.yaml", "peers.yml")
 
@@ -58,14 +57,7 @@ def load(paths: Iterable[str | Path]) -> Peers:
     files = peer_files(paths)
     if not files:
         return Peers()
-    source = read(files[-1])
-    if isinstance(source, Diagnostic):
-        raise InputError([source])
-    if not isinstance(source.data, dict):
-        raise InputError([Diagnostic(source.path, 1, 1, "a peers file must be a mapping with a 'figures' list")])
-    problems = schemas.problems("peers", source)
-    if problems:
-        raise InputError(problems)
+    source = schemas.read_checked(files[-1], "peers", "a peers file")
     return Peers(
         figures=tuple(Figure(**raw) for raw in source.data["figures"]),
         description=" ".join(str(source.data.get("description", "")).split()),

@@ -136,11 +136,7 @@ def _semantic_problems(source: Source) -> list[Diagnostic]:
 
 def from_source(source: Source) -> Ladder:
     """Check one ``stages.yaml`` (schema, then meaning) and build its ladder. Raises InputError."""
-    if not isinstance(source.data, dict):
-        raise InputError([Diagnostic(source.path, 1, 1, "a stages file must be a mapping with a 'stages' list")])
-    problems = schemas.problems("stages", source)
-    if problems:
-        raise InputError(problems)
+    schemas.checked(source, "stages", "a stages file")
     problems = _semantic_problems(source)
     if problems:
         raise InputError(problems)
