@@ -77,6 +77,9 @@ class CheckOptions:
     select: tuple[str, ...] = ()  # rule ids or tags: run only these rules (--select)
     skip: tuple[str, ...] = ()  # rule ids or tags: do not run these (--skip)
     questionnaire: str | None = None  # staff answers per department (schemas/questionnaire.schema.json)
+    #: False: findings are not located in the files (``findings.UNLOCATED``), for callers that
+    #: count findings and never show one (the portfolio); a YAML file is then read once, not twice
+    locations: bool = True
 
 
 def read_inventory(
@@ -202,7 +205,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
     skipped = coverage.unassessed(rules, org)  # rules reading fields the inventory did not record
     results = evaluator(options.engine)(coverage.assessable(rules, skipped), org, as_of, scope=scope)
     results = coverage.completed(rules, results, skipped)
-    found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
+    found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope, options.locations))
     found = credentials.redact_findings(found)  # a token pasted into the inventory goes no further
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:

@@ -30,6 +30,12 @@ class Location:
     col: int
 
 
+#: The location of a finding whose position nobody asked for (``by_rule(located=False)``: a
+#: portfolio counts each organisation's findings and never shows one, so it skips finding
+#: them in the files, which for YAML means composing the document a second time).
+UNLOCATED = Location("", 0, 0)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A value the rule looked at, by the label of what it read (``owner``, ``count(admins)``)."""
@@ -260,11 +266,13 @@ def by_rule(
     inventory: Inventory,
     as_of: dt.date,
     scope: derive.Scope | None = None,
+    located: bool = True,
 ) -> list[list[Finding]]:
-    """The findings of each rule with any, each rule's by subject id (see :func:`ordered`)."""
+    """The findings of each rule with any, each rule's by subject id (see :func:`ordered`);
+    ``located=False``: each at :data:`UNLOCATED` instead of its file, line and column."""
     scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
-    per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope) for result in results]
+    per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope, located) for result in results]
     return [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
 
 
@@ -298,18 +306,23 @@ def _evidence_maker(labels: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tupl
     return evidence
 
 
-def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope) -> list[Finding]:
+def _findings_of(
+    rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope, located: bool
+) -> list[Finding]:
     if not result.failed:
         return []
     kind = rule.scope
     if kind == "organisation":
         subjects = [inventory.organisation_subject()]
         ids = [inventory.organisation_id]
-        locations = [_organisation_location(rule, inventory)]
+        locations = [_organisation_location(rule, inventory) if located else UNLOCATED]
     else:
         subjects = list(map(inventory.items(kind).__getitem__, result.failed))
         ids = [str(subject.get("id")) for subject in subjects]
-        locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
+        if located:
+            locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
+        else:
+            locations = [UNLOCATED] * len(subjects)
     operands = evidence_operands(rule)
     evidence_of = _evidence_maker(tuple(label for label, _ in operands))
     values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
