@@ -226,10 +226,11 @@ def test_progress_is_drawn_only_on_a_terminal(orgs: Path, monkeypatch: pytest.Mo
     assert "2/2" in drawn and "failed=1" in drawn
 
 
-def test_a_unit_is_checked_without_locating_its_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A portfolio counts each organisation's findings and never shows one, so its check skips
-    finding them in the files (for a YAML file read fast, a second pass over the text): the
-    same findings, each at UNLOCATED, and the file's positions never walked."""
+def test_a_unit_is_checked_for_what_its_result_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A portfolio counts each organisation's findings and never shows one, nor its departments'
+    stages, so its check skips finding them in the files (for a YAML file read fast, a second
+    pass over the text) and assessing each department: the same findings, each at UNLOCATED,
+    the file's positions never walked, the same assessment of the organisation."""
     import dataclasses
     import datetime as dt
 
@@ -247,9 +248,10 @@ def test_a_unit_is_checked_without_locating_its_findings(monkeypatch: pytest.Mon
         raise AssertionError("positions walked for a check that does not locate its findings")
 
     monkeypatch.setattr(yaml_fast, "marks_of", walked)
-    unlocated = pipeline.run_check(dataclasses.replace(options, locations=False), compiled=rules)
+    unlocated = pipeline.run_check(dataclasses.replace(options, detail=False), compiled=rules)
     assert [dataclasses.replace(f, location=UNLOCATED) for f in located.findings] == list(unlocated.findings)
-    assert unlocated.assessment == located.assessment and unlocated.summary == located.summary
+    assert unlocated.summary == located.summary and located.assessment.departments
+    assert unlocated.assessment == dataclasses.replace(located.assessment, departments=())
     # ... and a portfolio worker checks a unit that way
     from engine.portfolio.organisation import Settings, check_unit, compiled
     from engine.portfolio.units import Unit

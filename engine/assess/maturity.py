@@ -430,16 +430,19 @@ def _crosswalk(ladder: Ladder, stage: str) -> Crosswalk:
     return Crosswalk("Altimeter-2013", ALTIMETER, ladder.altimeter(stage), True, CROSSWALK_NOTE)
 
 
-def assess(policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory) -> Assessment:
-    """The whole assessment. Raises InputError only for an unknown target stage."""
+def assess(
+    policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory, departments: bool = True
+) -> Assessment:
+    """The whole assessment (``departments=False``: the organisation's only); InputError for an unknown target."""
     ladder = policies.ladder
     all_tallies = tallies(policies, results)
     standing = climb(ladder, all_tallies)
     levers = _levers(ladder, all_tallies)
+    by_department = department_tallies(policies, results, inventory) if departments else {}
     return Assessment(
         ladder=ladder,
         organisation=standing,
-        departments=_departments(ladder, inventory, department_tallies(policies, results, inventory), standing.stage),
+        departments=_departments(ladder, inventory, by_department, standing.stage) if departments else (),
         levers=levers,
         imbalance=_imbalance(ladder, levers),
         target=_target(ladder, inventory, standing),

@@ -59,8 +59,8 @@ def check_unit(unit: Unit, settings: Settings) -> UnitResult:
             message = f"target_stage {unit.target_stage!r} is not a stage of its policies ({known})"
             return failed_unit(unit.name, unit.path, unit.tags, (Diagnostic(file, line, col, message, "target_stage"),))
         options = pipeline.CheckOptions(
-            inventory=(unit.path,), as_of=settings.as_of, engine=settings.engine, locations=False
-        )  # a unit's result counts findings and never shows one: no need to find them in its files
+            inventory=(unit.path,), as_of=settings.as_of, engine=settings.engine, detail=False
+        )  # a unit's result counts findings and never shows one, and has no departments
         report = pipeline.run_check(options, compiled=rules)
         return absolute(unit_result(unit.name, unit.path, unit.tags, report, unit.target_stage))
     except InputError as exc:
