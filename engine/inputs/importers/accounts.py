@@ -43,8 +43,8 @@ class _State:
 
     departments: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> department
     department_of: dict[str, str] = field(default_factory=dict)  # folded name -> id
-    identities: dict[tuple[str, str], str] = field(default_factory=dict)  # identity -> "file:row"
-    ids: dict[str, str] = field(default_factory=dict)  # id -> identity it was made for
+    identities: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # identity -> file, row
+    ids: dict[str, Any] = field(default_factory=dict)  # id -> the identity it was made for (or "file:row")
     accounts: list[dict[str, Any]] = field(default_factory=list)
     origins: list[tuple[str, int]] = field(default_factory=list)  # each account's file and row
     absent: set[str] = field(default_factory=set)  # optional fields some source has no column for
@@ -183,11 +183,11 @@ class Importer:
         if first is not None:
             self.report.issues += [Issue(path, number, *note) for note in notes]
             what = "platform and handle" if identity[0] != "url" else "URL"  # type: ignore[index]
-            message = f"row left out: the same account as {first} (same {what})"
+            message = f"row left out: the same account as {first[0]}:{first[1]} (same {what})"
             self.report.issues.append(Issue(path, number, "", "dropped", "duplicate", message))
             return
+        where = (path, number)
         if identity:
-            where = f"{path}:{number}"
             self.state.identities[identity] = where
             if bare:
                 url_identity = self._url_identity(values)
@@ -207,7 +207,7 @@ class Importer:
         if ordered is None:
             ordered = self._orders[keys] = tuple(name for name in self._order if name in values)
         self.state.accounts.append({name: values[name] for name in ordered})
-        self.state.origins.append((path, number))
+        self.state.origins.append(where)
 
     def _platform(self, text: str | None, from_url: Platform | None) -> tuple[Any, tuple[Any, ...]]:
         """For a written platform (None: none) and the platform of the row's URL: the value
@@ -315,7 +315,7 @@ class Importer:
             )
         base = base[:190]
         ident, count = base, 1
-        owner = repr(identity) if identity else f"{path}:{number}"
+        owner = identity or f"{path}:{number}"  # a tuple is never equal to a string
         while ident in self.state.ids and self.state.ids[ident] != owner:
             count += 1
             ident = f"{base}-{count}"
@@ -334,8 +334,10 @@ def _text(fill: Fill) -> bool:
 
 
 def _memoised(fill: Fill) -> bool:
-    """Whether a field's values repeat enough to read each distinct one once."""
-    return fill.kind in ("boolean", "date", "integer", "number") or bool(fill.enum) or bool(fill.values)
+    """Whether a field's values repeat enough to read each distinct one once (a team's
+    e-mail address, a web site, on many rows)."""
+    kinds = ("boolean", "date", "integer", "number")
+    return fill.kind in kinds or bool(fill.enum) or bool(fill.values) or fill.declared in ("email", "url")
 
 
 def _bare(handle: str) -> str:
