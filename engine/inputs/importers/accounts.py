@@ -281,7 +281,8 @@ class Importer:
             return known
         name = self.mapping.department_aliases.get(folded, text)
         if self.mapping.departments_by == "id":
-            ident = text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", text) and len(text) <= 200 else slug(text)
+            written = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", text) and len(text) <= 200
+            ident = text if written else slug(text)[:200] or f"dept-{_digest(folded)}"  # ("!!!" slugs to nothing)
         else:
             ident = self.state.department_of.get(fold_value(name)) or slug(name)[:200] or f"dept-{_digest(folded)}"
         if ident not in self.state.departments:
