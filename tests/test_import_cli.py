@@ -363,3 +363,12 @@ def test_a_department_id_that_slugs_to_nothing_gets_one_from_its_name(tmp_path: 
     made = [d["id"] for d in first.document["departments"]]
     assert made[0].startswith("dept-") and len(made[1]) <= 200 and made[1].startswith("x-y-x-y")
     assert [a["department"] for a in first.document["accounts"]] == made
+
+
+def test_the_same_source_given_twice_is_refused_with_a_plain_message(tmp_path: Path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text("Platform,Notes\nYouTube,a\nfacebook,b\n", encoding="utf-8")
+    result = cli("import", str(source), str(tmp_path / "." / "a.csv"), "--mapping", "generic-accounts")
+    assert result.exit_code == 2, result.output
+    assert f"the same file as {source}, given twice: each is read once" in result.output
+    assert "duplicate account id" not in result.output
