@@ -234,3 +234,17 @@ def test_re2_finds_a_risky_number_where_re_would(parts: list[tuple[str, str]]) -
     text = "".join(a + b for a, b in parts) + "\n"
     pattern = yaml_fast._NUMBER.pattern
     assert (yaml_fast._NUMBER.search(text) is not None) == (re.search(pattern, text) is not None), text
+
+
+def test_the_re2_scans_find_what_re_would() -> None:
+    """The deep-nesting and not-printable scans run in RE2: on every character (a lone
+    surrogate, which RE2 cannot be given, counts as not printable) and at the depth bound."""
+    printable = re.compile(yaml_fast._NOT_PRINTABLE.pattern)
+    everything = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    assert yaml_fast._NOT_PRINTABLE.findall(everything) == printable.findall(everything)
+    assert yaml_fast._deferred("a: \ud800\n") and printable.search("a: \ud800\n")
+    deep = re.compile(yaml_fast._DEEP.pattern)
+    for indent in (94, 95, 96, 97):
+        for pad in (" ", "-", " ?", "\t:"):
+            text = "a:\n" + (pad * indent)[:indent] + "b: 1\n"
+            assert (yaml_fast._DEEP.search(text) is not None) == (deep.search(text) is not None), (indent, pad)

@@ -98,7 +98,7 @@ _RARE: tuple[tuple[str, re.Pattern[str] | None], ...] = (
     ("\ufeff", None),  # a byte order mark inside the text
 )
 #: Block nesting that may be deep (yaml-rs recurses: 50,000 levels overflow its stack).
-_DEEP = re.compile(r"^[ \t?:-]{96}", re.MULTILINE)
+_DEEP = re2.compile(r"(?m)^[ \t?:-]{96}")
 #: A risky number right after a comma: in a flow collection (``[1,017]``), not in text (``10,000``).
 _AFTER_COMMA = re.compile(r",(?:[ \t]*(?:#[^\n]*)?\n)*[ \t]*" + _RISKY_NUMBER + "(?=" + _SCALAR_END + ")", re.MULTILINE)
 #: A document marker (``---`` or ``...`` at the start of a line).
@@ -107,7 +107,7 @@ _MARKER = re.compile(r"^(?:---|\.\.\.)(?=\s|$)", re.MULTILINE)
 _LEADING_DOCUMENT = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*---(?=\s|$)")
 _FLOW_LINE = re.compile(r"^[^\n]*[\[{][^\n]*$", re.MULTILINE)
 #: What PyYAML's reader (and libyaml's) refuses in a stream (as ``yaml_source``).
-_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re2.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class LazyMarks:
@@ -210,7 +210,10 @@ def _deferred(text: str) -> bool:
     for mark, pattern in _RARE:
         if mark in text and (pattern is None or pattern.search(text)):
             return True
-    if _NOT_PRINTABLE.search(text):  # (first: RE2 is given text it can encode)
+    try:  # (these three scans, each a pass over the whole text, run in RE2: 3-20x faster than re)
+        if _NOT_PRINTABLE.search(text):
+            return True
+    except UnicodeEncodeError:  # a lone surrogate: not printable either
         return True
     if _NUMBER.search(text) or _DEEP.search(text) or _number_in_flow(text):
         return True
