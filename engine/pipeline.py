@@ -77,6 +77,10 @@ class CheckOptions:
     select: tuple[str, ...] = ()  # rule ids or tags: run only these rules (--select)
     skip: tuple[str, ...] = ()  # rule ids or tags: do not run these (--skip)
     questionnaire: str | None = None  # staff answers per department (schemas/questionnaire.schema.json)
+    #: False: only what a portfolio keeps of a check (``engine.report.portfolio.UnitResult``):
+    #: findings counted, not located in the files (``findings.UNLOCATED``: a YAML file is then
+    #: read once, not twice), and the organisation assessed, not each department
+    detail: bool = True
 
 
 def read_inventory(
@@ -202,7 +206,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
     skipped = coverage.unassessed(rules, org)  # rules reading fields the inventory did not record
     results = evaluator(options.engine)(coverage.assessable(rules, skipped), org, as_of, scope=scope)
     results = coverage.completed(rules, results, skipped)
-    found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope))
+    found = findings.ordered(findings.by_rule(rules, results, org, as_of, scope, options.detail))
     found = credentials.redact_findings(found)  # a token pasted into the inventory goes no further
     waiver_statuses: tuple[waivers.WaiverStatus, ...] = ()
     if options.waivers:
@@ -210,7 +214,7 @@ def _outcome(options: CheckOptions, inputs: _Inputs, as_of: dt.date) -> model.Re
         results_as_waived = waivers.passing(rules, results, found, org)
     else:
         results_as_waived = results
-    assessment = maturity.assess(rules, results_as_waived, org)
+    assessment = maturity.assess(rules, results_as_waived, org, departments=options.detail)
     assessment = replace(assessment, coverage=coverage.of(rules, results, skipped, org))
     outcomes = model.outcomes(rules.rules, results, skipped)
     files = tuple(

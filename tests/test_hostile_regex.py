@@ -48,7 +48,27 @@ def test_matching_the_utf8_bytes_agrees_with_matching_the_text(source: str) -> N
     direct = re2.compile(source)
     compiled = patterns.compile_pattern(source)
     for text in ["é", "ab", "ünï", "straße", "STRASSE", "", "日本語", "a\u0301", "x" * 50]:
-        assert (compiled.search(text) is not None) == (direct.search(text) is not None), (source, text)
+        assert compiled.matches(text) == (direct.search(text) is not None), (source, text)
+
+
+def test_the_native_check_asks_re2_once_per_distinct_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pattern over several fields of many subjects: each distinct text is matched once per
+    check, and the answers are the same as asking every time."""
+    from engine.evaluate import native
+
+    asked: list[str] = []
+    real = patterns.Pattern.matches
+    monkeypatch.setattr(patterns.Pattern, "matches", lambda self, text: asked.append(text) or real(self, text))
+    accounts = [
+        {"id": f"a{n}", "platform": "x", "handle": f"h{n % 3}", "owner": "o@example.org" if n % 2 else "x-token"}
+        for n in range(12)
+    ]
+    inv = inventory({"accounts": accounts})
+    condition = {"all": [{"not": {"field": f, "matches": "token"}} for f in ("handle", "owner")]}
+    policies = policy_set(rule("account", condition))
+    (result,) = native.evaluate(policies, inv, AS_OF)
+    assert result.failed == tuple(n for n in range(12) if n % 2 == 0)
+    assert sorted(asked) == ["h0", "h1", "h2", "o@example.org", "x-token"]  # each once, none again
 
 
 @pytest.mark.parametrize(
@@ -77,7 +97,7 @@ def test_a_pattern_re2_cannot_run_is_refused_at_load_with_its_position(
 
 def test_the_dialect_is_re2s_as_documented() -> None:
     """What docs/policy-language.md says of the dialect, held here."""
-    search = lambda p, t: patterns.compile_pattern(p).search(t) is not None  # noqa: E731
+    search = lambda p, t: patterns.compile_pattern(p).matches(t)  # noqa: E731
     assert search("(?i)^@BRAND$", "@brand")
     assert search(r"\p{Greek}", "λόγος")
     assert not search(r"^\d+$", "٣")  # \d is ASCII only

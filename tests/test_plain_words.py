@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from engine.evaluate import derive
-from engine.evaluate.findings import Evidence, render_message
+from engine.evaluate.findings import Evidence
+from engine.evaluate.messages import render_message
 from engine.report.render.words import plain
 from tests.helpers import inventory
 

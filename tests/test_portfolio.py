@@ -224,3 +224,40 @@ def test_progress_is_drawn_only_on_a_terminal(orgs: Path, monkeypatch: pytest.Mo
     progress.close()
     drawn = screen.getvalue()
     assert "2/2" in drawn and "failed=1" in drawn
+
+
+def test_a_unit_is_checked_for_what_its_result_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A portfolio counts each organisation's findings and never shows one, nor its departments'
+    stages, so its check skips finding them in the files (for a YAML file read fast, a second
+    pass over the text) and assessing each department: the same findings, each at UNLOCATED,
+    the file's positions never walked, the same assessment of the organisation."""
+    import dataclasses
+    import datetime as dt
+
+    from engine import pipeline
+    from engine.evaluate.findings import UNLOCATED
+    from engine.inputs import yaml_fast
+    from engine.policy import policies
+
+    rules = policies.load(pipeline.default_policies())  # compiled once, as a portfolio worker does
+    options = pipeline.CheckOptions(inventory=(str(ROOT / "examples" / "energy"),), as_of=dt.date(2026, 10, 1))
+    located = pipeline.run_check(options, compiled=rules)
+    assert located.findings and all(f.location.line > 0 for f in located.findings)
+
+    def walked(text: str) -> dict:
+        raise AssertionError("positions walked for a check that does not locate its findings")
+
+    monkeypatch.setattr(yaml_fast, "marks_of", walked)
+    unlocated = pipeline.run_check(dataclasses.replace(options, detail=False), compiled=rules)
+    assert [dataclasses.replace(f, location=UNLOCATED) for f in located.findings] == list(unlocated.findings)
+    assert unlocated.summary == located.summary and located.assessment.departments
+    assert unlocated.assessment == dataclasses.replace(located.assessment, departments=())
+    # ... and a portfolio worker checks a unit that way
+    from engine.portfolio.organisation import Settings, check_unit, compiled
+    from engine.portfolio.units import Unit
+
+    monkeypatch.undo()
+    compiled(())  # the worker's policies, compiled once before its first unit
+    monkeypatch.setattr(yaml_fast, "marks_of", walked)
+    result = check_unit(Unit("energy", str(ROOT / "examples" / "energy")), Settings((), dt.date(2026, 10, 1)))
+    assert result.status == "ok" and result.findings == located.summary.findings, result

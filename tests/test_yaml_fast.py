@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from typing import Any
 
@@ -47,7 +48,11 @@ def _check(text: str) -> bool:
         return False
     assert not isinstance(result, Diagnostic), (text, result)
     assert _same(result[0], reference[0]), (text, result[0], reference[0])
-    return fast_data(text) is not None
+    if fast_data(text) is None:
+        return False
+    # every node's position, walked without building the data again, is PyYAML's
+    assert yaml_fast.marks_of(text) == reference[1]._marks, text
+    return True
 
 
 SCALARS = [
@@ -208,3 +213,24 @@ def test_dumped_data_agrees(value: Any, flow: bool) -> None:
 )
 def test_block_scalars_and_flow_collections(text: str) -> None:
     _check(text)
+
+
+def test_the_number_scan_spells_whitespace_as_pythons_re_does() -> None:
+    """RE2 searches for risky numbers with the pattern ``re`` would use: its ``\\s`` is ASCII
+    only, so the pattern spells out Python's, character for character."""
+    spelt = re.compile(f"[{yaml_fast._SPACE}]")
+    everything = "".join(map(chr, range(0x110000))).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    assert re.findall(r"\s", everything) == spelt.findall(everything)
+
+
+@settings(max_examples=int(os.environ.get("SMGOV_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([": ", "- ", ":\n  ", "[", "{", ", ", " # c\n", "\n", "\xa0", "\u3000 "]), _TOKEN),
+        max_size=6,
+    )
+)
+def test_re2_finds_a_risky_number_where_re_would(parts: list[tuple[str, str]]) -> None:
+    text = "".join(a + b for a, b in parts) + "\n"
+    pattern = yaml_fast._NUMBER.pattern
+    assert (yaml_fast._NUMBER.search(text) is not None) == (re.search(pattern, text) is not None), text

@@ -166,8 +166,9 @@ def gate(ladder: Ladder, stage: Stage, tallies: Iterable[Tally]) -> GateResult:
 
     blocking = [t for t in tallies if blocks(t) and t.applied]
     others = [t for t in tallies if not blocks(t) and t.applied]
-    weight = sum(ladder.weight(t.severity) for t in others)
-    passed_weight = sum(ladder.weight(t.severity) for t in others if not t.failed)
+    weight_of = dict(ladder.weights)
+    weight = sum(weight_of[t.severity] for t in others)
+    passed_weight = sum(weight_of[t.severity] for t in others if not t.failed)
     checks = sum(t.applied for t in others)
     must = rule.must_pass(weight)
     failed_blocking = tuple(t.rule_id for t in blocking if t.failed)
@@ -195,7 +196,10 @@ def gate(ladder: Ladder, stage: Stage, tallies: Iterable[Tally]) -> GateResult:
 
 def climb(ladder: Ladder, tallies: Sequence[Tally]) -> Standing:
     """The highest stage whose gate, and the gate of every stage below it, passes."""
-    gates = tuple(gate(ladder, stage, tallies) for stage in ladder.stages)
+    by_stage: dict[str, list[Tally]] = {}
+    for tally in tallies:  # each gate reads its own stage's tallies (a check climbs once per department)
+        by_stage.setdefault(tally.stage, []).append(tally)
+    gates = tuple(gate(ladder, stage, by_stage.get(stage.id, ())) for stage in ladder.stages)
     rank = 0
     while rank < len(gates) and gates[rank].passed:
         rank += 1
@@ -426,16 +430,19 @@ def _crosswalk(ladder: Ladder, stage: str) -> Crosswalk:
     return Crosswalk("Altimeter-2013", ALTIMETER, ladder.altimeter(stage), True, CROSSWALK_NOTE)
 
 
-def assess(policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory) -> Assessment:
-    """The whole assessment. Raises InputError only for an unknown target stage."""
+def assess(
+    policies: PolicySet, results: tuple[RuleResult, ...], inventory: Inventory, departments: bool = True
+) -> Assessment:
+    """The whole assessment (``departments=False``: the organisation's only); InputError for an unknown target."""
     ladder = policies.ladder
     all_tallies = tallies(policies, results)
     standing = climb(ladder, all_tallies)
     levers = _levers(ladder, all_tallies)
+    by_department = department_tallies(policies, results, inventory) if departments else {}
     return Assessment(
         ladder=ladder,
         organisation=standing,
-        departments=_departments(ladder, inventory, department_tallies(policies, results, inventory), standing.stage),
+        departments=_departments(ladder, inventory, by_department, standing.stage) if departments else (),
         levers=levers,
         imbalance=_imbalance(ladder, levers),
         target=_target(ladder, inventory, standing),

@@ -155,12 +155,10 @@ class _Context:
 
     def __init__(self, inventory: Inventory | None, as_of: dt.date | None) -> None:
         self.inventory = inventory
-        self.by_id: dict[str, dict[str, dict[str, object]]] = {}
+        self._by_id: dict[str, dict[str, dict[str, object]]] = {}
         self.incidents: list[tuple[str, frozenset[str]]] = []
         if inventory is None:
             return
-        for kind in COLLECTION_OF:
-            self.by_id[kind] = {str(i.get("id")): i for i in inventory.items(kind)}
         for incident in inventory.items("incident"):
             tags = INCIDENT_TAGS.get(str(incident.get("category")))
             if not tags:
@@ -172,6 +170,15 @@ class _Context:
             if as_of is None or 0 <= (as_of - day).days <= INCIDENT_DAYS:
                 self.incidents.append((str(incident.get("id")), tags))
 
+    def by_id(self, kind: str) -> dict[str, dict[str, object]]:
+        """The items of ``kind`` by id, indexed the first time a step asks (most plans ask for
+        one or two kinds, and the inventory may hold hundreds of thousands of items)."""
+        found = self._by_id.get(kind)
+        if found is None:
+            items = self.inventory.items(kind) if self.inventory is not None and kind in COLLECTION_OF else []
+            found = self._by_id[kind] = {str(i.get("id")): i for i in items}
+        return found
+
     def sponsor(self) -> str:
         return str(self.inventory.governance.get("executive_sponsor") or "") if self.inventory else ""
 
@@ -179,14 +186,14 @@ class _Context:
         """The accountable person: the one owner of every failing subject; else the head of
         their one department; else the executive sponsor."""
         field, role = OWNER_FIELD.get(rule.scope, ("", ""))
-        items = self.by_id.get(rule.scope, {})
+        items = self.by_id(rule.scope)
         people = {str(items[f.subject_id].get(field)) for f in failing if f.subject_id in items and field}
         people.discard("None")
         if len(people) == 1 and all(items.get(f.subject_id, {}).get(field) for f in failing):
             return people.pop(), role
         departments = {d for f in failing for d in f.departments}
         if len(departments) == 1:
-            head = self.by_id.get("department", {}).get(next(iter(departments)), {}).get("head")
+            head = self.by_id("department").get(next(iter(departments)), {}).get("head")
             if head:
                 return str(head), "department head"
         sponsor = self.sponsor()

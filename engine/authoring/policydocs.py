@@ -18,7 +18,7 @@ import yaml
 
 from engine.authoring.policytest import Case, subset
 from engine.evaluate import derive
-from engine.evaluate.findings import render_message
+from engine.evaluate.messages import render_message
 from engine.evaluate.native import evaluate
 from engine.inputs.sources import Source
 from engine.policy import ir

@@ -3,7 +3,7 @@
 Owns: what an evaluator returns (``evaluation``), the reference semantics and shared derived
 values (``derive``), the generated native evaluator (``native``), the durable-rules
 cross-check (``durable/``, an optional extra) and the findings built from results
-(``findings``).
+(``findings``, with their messages in ``messages``).
 
 May import: ``engine.vocabulary``, ``engine.inputs`` and ``engine.policy``.
 """

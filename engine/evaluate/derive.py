@@ -304,7 +304,7 @@ def value(operand: ir.Operand, env: Env, scope: Scope) -> Any:
         return scope.days_until(date) if operand.until else scope.days_since(date)
     if isinstance(operand, ir.Matches):
         text = read(operand.field, env, scope)
-        return None if not isinstance(text, str) else scope.pattern(operand.pattern).search(text) is not None
+        return None if not isinstance(text, str) else scope.pattern(operand.pattern).matches(text)
     if isinstance(operand, ir.Quantified):
         items = read(operand.list, env, scope)
         if not isinstance(items, list):

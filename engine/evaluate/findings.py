@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
 from itertools import chain, starmap
 from operator import attrgetter
+from types import CodeType
 from typing import Any, TypeVar
 
 from engine.evaluate import derive, native
 from engine.evaluate.evaluation import RuleResult
+from engine.evaluate.messages import message_renderer
 from engine.inputs.inventory import Inventory
 from engine.policy import ir
 from engine.policy.policies import PolicySet
 from engine.vocabulary import DEPARTMENT_FIELD, LEVERS, SEVERITY_RANK
-
-MISSING = "not recorded"  # a value the inventory does not hold, in a sentence
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,12 @@ class Location:
     file: str
     line: int
     col: int
+
+
+#: The location of a finding whose position nobody asked for (``by_rule(located=False)``: a
+#: portfolio counts each organisation's findings and never shows one, so it skips finding
+#: them in the files, which for YAML means composing the document a second time).
+UNLOCATED = Location("", 0, 0)
 
 
 @dataclass(frozen=True)
@@ -90,120 +95,6 @@ def fingerprint(rule_id: str, kind: str, subject_id: str) -> str:
     return sha256(f"{rule_id}\x1f{kind}\x1f{subject_id}".encode()).hexdigest()[:32]
 
 
-def show(value: Any) -> str:
-    if value is None:
-        return MISSING
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(show(v) for v in value) if value else "(none)"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_ROOTS = ("$subject", "$organisation", "$governance")
-
-
-@lru_cache(maxsize=1024)
-def _template(template: str) -> tuple[str | tuple[str, tuple[str, ...]], ...]:
-    """A message template, parsed once: literal text and (root, path) placeholders."""
-    parts: list[str | tuple[str, tuple[str, ...]]] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(template[position : match.start()])
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            parts.append(token[0])
-        else:
-            head, _, rest = match.group(1).partition(".")
-            parts.append((head, tuple(rest.split("."))) if head in _ROOTS else ("", tuple(match.group(1).split("."))))
-        position = match.end()
-    parts.append(template[position:])
-    return tuple(p for p in parts if p != "")
-
-
-def render_message(template: str, subject: Any, scope: derive.Scope) -> str:
-    """Fill ``{path}`` placeholders from the subject (no expressions, no code)."""
-    return message_renderer(template, scope)(subject)
-
-
-def message_renderer(template: str, scope: derive.Scope) -> Callable[[Any], str]:
-    """``render(subject) -> str`` for one template, compiled once into a single expression.
-
-    Literal text enters the generated code only through ``repr``; placeholders only as paths
-    read with ``dict.get``: a template can never run code. Grammar follows the value: "a" before
-    a placeholder becomes "an" before a vowel ("an ad hoc basis"), a plural unit after one is
-    singular after 1 ("1 year"), and a word of a fixed list (``ad_hoc``) reads as words."""
-    parts = list(_template(template))
-    terms = []
-    for index, part in enumerate(parts):
-        if isinstance(part, str):
-            after_value = index > 0 and not isinstance(parts[index - 1], str)
-            unit = _UNIT.match(part) if after_value else None
-            if unit:  # "{years} years" -> "1 year"
-                singular = part[: unit.end(1)] + part[unit.end() :]
-                terms.append(f"({singular!r} if _v == 1 and _v.__class__ is not bool else {part!r})")
-            else:
-                next_value = index + 1 < len(parts) and not isinstance(parts[index + 1], str)
-                article = _ARTICLE.search(part) if next_value else None
-                terms.append(repr(part[: article.start(2)] if article else part))
-            continue
-        root, path = part
-        base = {"$organisation": "ORG", "$governance": "GOV"}.get(root, "s")
-        read = f"{base}.get({path[0]!r})" if len(path) == 1 else f"_get({base}, {path!r})"
-        text = f"_word(_v := {read})"
-        previous = parts[index - 1] if index else None
-        if isinstance(previous, str) and _ARTICLE.search(previous):
-            text = f"_a({_ARTICLE.search(previous).group(2)!r}, {text})"  # type: ignore[union-attr]
-        terms.append(text)
-    source = f"def render(s):\n    return {' + '.join(terms) or repr('')}\n"
-    namespace = {"ORG": scope.organisation, "GOV": scope.governance, "_get": derive.get, "_word": _word, "_a": _a}
-    exec(compile(source, "<smgov message>", "exec"), namespace)
-    return namespace["render"]  # type: ignore[no-any-return]
-
-
-#: "a " (or "A ") right before a placeholder: the article is chosen by the value.
-_ARTICLE = re.compile(r"(^|[\s(])([aA]) $")
-#: A plural unit right after a placeholder: singular after the value 1.
-_UNIT = re.compile(
-    r"^ (year|day|month|week|hour|time|account|department|process|meeting|document|tool|metric|person)(e?s)\b"
-)
-_NOT_VOWEL_SOUND = ("uni", "use", "usu", "uti", "eu", "one", "ubi")
-
-
-def _a(article: str, text: str) -> str:
-    """``a`` or ``an`` before ``text``, as it is said."""
-    low = text.lower()
-    vowel = low[:1] in ("a", "e", "i", "o", "u") and not low.startswith(_NOT_VOWEL_SOUND)
-    return f"{article}{'n' if vowel else ''} {text}"
-
-
-@lru_cache(maxsize=1)
-def _enum_words() -> frozenset[str]:
-    """The inventory schema's fixed words written with underscores (``ad_hoc``, ``customer_care``)."""
-    from engine.inputs.schemas import load_schema
-
-    found: set[str] = set()
-    stack: list[Any] = [load_schema("inventory")]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            found.update(v for v in node.get("enum", ()) if isinstance(v, str) and "_" in v)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return frozenset(found)
-
-
-def _word(value: Any) -> str:
-    """A value inside a sentence: text as written (a fixed word with spaces), others by ``show``."""
-    if value.__class__ is str:
-        return value.replace("_", " ") if value in _enum_words() else value  # type: ignore[no-any-return]
-    return show(value)
-
-
 def evidence_operands(rule: ir.CompiledRule) -> tuple[tuple[str, ir.Operand], ...]:
     """What the ``require`` condition reads, each once, in reading order, with its label."""
     seen: dict[str, ir.Operand] = {}
@@ -260,11 +151,13 @@ def by_rule(
     inventory: Inventory,
     as_of: dt.date,
     scope: derive.Scope | None = None,
+    located: bool = True,
 ) -> list[list[Finding]]:
-    """The findings of each rule with any, each rule's by subject id (see :func:`ordered`)."""
+    """The findings of each rule with any, each rule's by subject id (see :func:`ordered`);
+    ``located=False``: each at :data:`UNLOCATED` instead of its file, line and column."""
     scope = scope or derive.Scope(inventory, as_of)
     rules = {rule.id: rule for rule in policies.rules}
-    per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope) for result in results]
+    per_rule = [_findings_of(rules[result.rule_id], result, inventory, scope, located) for result in results]
     return [sorted(found, key=attrgetter("subject_id")) for found in per_rule if found]
 
 
@@ -298,18 +191,23 @@ def _evidence_maker(labels: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tupl
     return evidence
 
 
-def _findings_of(rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope) -> list[Finding]:
+def _findings_of(
+    rule: ir.CompiledRule, result: RuleResult, inventory: Inventory, scope: derive.Scope, located: bool
+) -> list[Finding]:
     if not result.failed:
         return []
     kind = rule.scope
     if kind == "organisation":
         subjects = [inventory.organisation_subject()]
         ids = [inventory.organisation_id]
-        locations = [_organisation_location(rule, inventory)]
+        locations = [_organisation_location(rule, inventory) if located else UNLOCATED]
     else:
         subjects = list(map(inventory.items(kind).__getitem__, result.failed))
         ids = [str(subject.get("id")) for subject in subjects]
-        locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
+        if located:
+            locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
+        else:
+            locations = [UNLOCATED] * len(subjects)
     operands = evidence_operands(rule)
     evidence_of = _evidence_maker(tuple(label for label, _ in operands))
     values_of = native.compile_operands(tuple(operand for _, operand in operands), scope)
@@ -401,15 +299,9 @@ def _grouped(
 T = TypeVar("T")
 
 
-def maker(cls: type[T], **shared: Any) -> Callable[..., T]:
-    """Many instances of one frozen dataclass, built fast (the findings of a large check).
-
-    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (about 5 µs
-    for a ``Finding``); this builds the very same objects from a copy of a prepared field dict.
-
-    ``make(...)`` -> ``cls(**shared, ...)``: the other fields, in field order, positional or
-    by name (those with a default may be left out). For a frozen dataclass whose ``__init__``
-    only sets its fields: no ``__post_init__``, slots, init-only or factory-default fields."""
+@lru_cache(maxsize=64)
+def _maker_code(cls: type, shared: tuple[str, ...]) -> tuple[CodeType, dict[str, Any]]:
+    """:func:`maker`'s compiled ``make`` (once per process, not per rule and organisation)."""
     if not (dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} is not a frozen dataclass")
     fields = dataclasses.fields(cls)
@@ -419,8 +311,6 @@ def maker(cls: type[T], **shared: Any) -> Callable[..., T]:
     unknown = set(shared) - {f.name for f in fields}
     if unknown:
         raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
-    # in field order: setting a key again keeps its place, so each instance's dict is ordered as __init__ orders it
-    template = {f.name: shared.get(f.name, f.default) for f in fields}
     rest = [f for f in fields if f.name not in shared]
     defaults = {f.name: f.default for f in rest if f.default is not dataclasses.MISSING}
     params = ", ".join(f"{f.name}=_defaults[{f.name!r}]" if f.name in defaults else f.name for f in rest)
@@ -429,7 +319,27 @@ def maker(cls: type[T], **shared: Any) -> Callable[..., T]:
         f"def make({params}):\n    values = _template.copy()\n{body}"
         "    instance = _new(_cls)\n    _set(instance, '__dict__', values)\n    return instance\n"
     )
-    namespace = {"_template": template, "_defaults": defaults, "_new": object.__new__, "_set": object.__setattr__}
-    namespace["_cls"] = cls
-    exec(compile(source, f"<{cls.__name__} maker>", "exec"), namespace)
+    return compile(source, f"<{cls.__name__} maker>", "exec"), defaults
+
+
+def maker(cls: type[T], **shared: Any) -> Callable[..., T]:
+    """Many instances of one frozen dataclass, built fast (the findings of a large check).
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (about 5 µs
+    for a ``Finding``); this builds the very same objects from a copy of a prepared field dict.
+
+    ``make(...)`` -> ``cls(**shared, ...)``: the other fields, in field order, positional or
+    by name (those with a default may be left out). For a frozen dataclass whose ``__init__``
+    only sets its fields: no ``__post_init__``, slots, init-only or factory-default fields."""
+    code, defaults = _maker_code(cls, tuple(sorted(shared)))
+    # in field order: setting a key again keeps its place, so each instance's dict is ordered as __init__ orders it
+    template = {f.name: shared.get(f.name, f.default) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    namespace = {
+        "_template": template,
+        "_defaults": defaults,
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_cls": cls,
+    }
+    exec(code, namespace)
     return namespace["make"]  # type: ignore[no-any-return]

@@ -58,7 +58,9 @@ def check_unit(unit: Unit, settings: Settings) -> UnitResult:
             known = ", ".join(s.id for s in rules.ladder.stages)
             message = f"target_stage {unit.target_stage!r} is not a stage of its policies ({known})"
             return failed_unit(unit.name, unit.path, unit.tags, (Diagnostic(file, line, col, message, "target_stage"),))
-        options = pipeline.CheckOptions(inventory=(unit.path,), as_of=settings.as_of, engine=settings.engine)
+        options = pipeline.CheckOptions(
+            inventory=(unit.path,), as_of=settings.as_of, engine=settings.engine, detail=False
+        )  # a unit's result counts findings and never shows one, and has no departments
         report = pipeline.run_check(options, compiled=rules)
         return absolute(unit_result(unit.name, unit.path, unit.tags, report, unit.target_stage))
     except InputError as exc:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
-from engine.evaluate.findings import Finding, show
+from engine.evaluate.findings import Finding
+from engine.evaluate.messages import show
 from engine.report import escape
 from engine.report.model import Report, RuleOutcome
 from engine.report.render.common import (

@@ -10,7 +10,8 @@ are made visible and newlines cannot break a table.
 from __future__ import annotations
 
 from engine.assess.plan import Step
-from engine.evaluate.findings import Finding, show
+from engine.evaluate.findings import Finding
+from engine.evaluate.messages import show
 from engine.report import escape
 from engine.report.model import Report
 from engine.report.render import words

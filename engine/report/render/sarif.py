@@ -32,7 +32,8 @@ from typing import Any
 from urllib.parse import quote
 
 from engine import DOCS_URL
-from engine.evaluate.findings import Finding, show
+from engine.evaluate.findings import Finding
+from engine.evaluate.messages import show
 from engine.report.model import Report, RuleOutcome
 from engine.report.output import json_text
 from engine.report.render.common import (
