@@ -94,3 +94,22 @@ def test_a_file_that_is_not_ascii_or_not_on_the_fast_path_is_read_as_text() -> N
     assert parse(RawFile("org.json", ".json", b"  \n "), digest=False) == Diagnostic(
         "org.json", 1, 1, "the file is empty"
     )
+
+
+def test_the_fast_path_is_tried_once_when_it_says_no(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ASCII file the fast path refuses (here a key twice) goes to the exact walk without a
+    second fast attempt on the decoded text: a large bad file costs one fast pass, not two."""
+    import engine.inputs.json_source as json_source
+
+    calls: list[type] = []
+    fast_walk = json_source._fast_walk
+
+    def counted(text: str | bytes, raw: bytes) -> Any:
+        calls.append(type(text))
+        return fast_walk(text, raw)
+
+    monkeypatch.setattr(json_source, "_fast_walk", counted)
+    text = '{"organisation": {"name": "x"},\n "accounts": [{"id": "a", "id": "b"}]}'
+    found = parse(RawFile("org.json", ".json", text.encode("ascii")), digest=False)
+    assert found == Diagnostic("org.json", 2, 27, "invalid JSON: duplicate key 'id'", "accounts[0].id")
+    assert calls == [bytes]

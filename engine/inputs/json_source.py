@@ -288,10 +288,9 @@ _SPACE = re.compile(rb"[ \t\n\r]*").match
 
 def _fast_walk(text: str | bytes, raw: bytes) -> tuple[Any, JsonOffsets] | None:
     """The top-level object through msgspec: each value decoded in C, its span found from the
-    length of its raw bytes (``text``: the decoded text, or ``raw`` itself when it is ASCII).
-    ``None`` whenever anything is unusual (not an object, malformed, a duplicate key at any
-    level, a number msgspec refuses, a lone surrogate, nesting near the limit): the exact walk
-    then decides and reports."""
+    length of its raw bytes (``text``: decoded, or ``raw`` itself when ASCII). ``None`` whenever
+    anything is unusual (not an object, malformed, a duplicate key at any level, a number
+    msgspec refuses, a lone surrogate, nesting near the limit): the exact walk then decides."""
     try:
         top = _TOP.decode(raw)  # (the values only skipped: at the decoder's own nesting limit)
         # the values decoded with room for MAX_DEPTH - 1 levels of nesting, or a little less
@@ -418,21 +417,22 @@ def _screened(parsed: tuple[Any, JsonOffsets], raw: bytes, file: str) -> tuple[A
 
 
 def parse_ascii_json(raw: bytes, file: str) -> tuple[Any, JsonOffsets] | Diagnostic | None:
-    """:func:`parse_json` of a document whose bytes are all ASCII, on the fast path only,
-    with no decoded copy of its text (the bytes serve for positions: their offsets are the
-    characters'). None when the fast path cannot decide: then give the text to parse_json."""
+    """:func:`parse_json` of ASCII bytes on the fast path only, with no decoded copy of the text
+    (the bytes serve for positions); None when it cannot decide: give parse_json the text."""
     parsed = _fast_walk(raw, raw)
     return None if parsed is None else _screened(parsed, raw, file)
 
 
-def parse_json(text: str, file: str, raw: bytes | None = None) -> tuple[Any, JsonOffsets] | Diagnostic:
-    """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it); a
-    problem comes back as a Diagnostic, never an exception."""
+def parse_json(
+    text: str, file: str, raw: bytes | None = None, fast: bool = True
+) -> tuple[Any, JsonOffsets] | Diagnostic:
+    """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it; ``fast``:
+    False when the fast path already said no); a problem is a Diagnostic, never an exception."""
     if not text or text.isspace():
         return Diagnostic(file, 1, 1, "the file is empty: expected a JSON object")
     try:
         raw = text.encode("utf-8") if raw is None else raw
-        return _screened(_fast_walk(text, raw) or _walk(text), raw, file)
+        return _screened((fast and _fast_walk(text, raw)) or _walk(text), raw, file)
     except _NotFinite as exc:
         token = str(exc)
         line, col = LineIndex(text).mark(_not_finite_at(text, token))
