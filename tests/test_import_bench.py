@@ -45,4 +45,15 @@ def test_the_bench_runs_and_prints_each_ratio(capsys: pytest.CaptureFixture[str]
         assert 250 < int(accounts) < 300  # the duplicates are left out
         assert float(library_s) >= 0 and float(read_s) < float(import_s)  # the reader, then the whole import
         assert float(ratio) > 1  # the import reads the file, then does its work
+    splits = [line for line in out.splitlines() if line.strip().startswith("import =")]
+    assert len(splits) == 2  # one per format: where the import's time goes
+    for line in splits:
+        found = re.search(
+            r"reader ([\d.]+) \+ rows ([\d.]+) \+ check ([\d.]+) \+ inventory JSON ([\d.]+)"
+            r" \+ report JSON ([\d.]+) s; without the rows: ([\d.]+)x the reader",
+            line,
+        )
+        assert found, line
+        reader, rows, _, _, _, floor = map(float, found.groups())
+        assert reader > 0 and rows > 0 and floor >= 1  # the floor counts the reader itself
     assert code in (0, 1)  # 1: a ratio over the target, which the line says

@@ -342,3 +342,33 @@ def test_sources_keep_the_file_size_bound_of_every_input(tmp_path: Path) -> None
     os.mkfifo(fifo)
     result = cli("import", str(fifo), "-m", "generic-accounts")
     assert result.exit_code == 2 and "not a regular file" in result.stderr
+
+
+def test_a_department_id_that_slugs_to_nothing_gets_one_from_its_name(tmp_path: Path) -> None:
+    """``departments: {by: id}`` with a cell that makes no id ("!!!", or one too long): a
+    stable id from the name's digest, as by name, never an invalid inventory."""
+    mapping = write(
+        tmp_path / "map.yaml",
+        {
+            "version": 1,
+            "organisation": {"name": "Acme", "id": "org-acme"},
+            "accounts": {"platform": {"column": "Net"}, "handle": {"column": "Who"}, "department": {"column": "Unit"}},
+            "departments": {"by": "id"},
+        },
+    )
+    source = tmp_path / "a.csv"
+    source.write_text(f"Net,Who,Unit\ninstagram,acme,!!!\ntiktok,acme,{'x y ' * 80}\n", encoding="utf-8")
+    first = document.run([str(source)], str(mapping))
+    assert first.document == document.run([str(source)], str(mapping)).document  # stable
+    made = [d["id"] for d in first.document["departments"]]
+    assert made[0].startswith("dept-") and len(made[1]) <= 200 and made[1].startswith("x-y-x-y")
+    assert [a["department"] for a in first.document["accounts"]] == made
+
+
+def test_the_same_source_given_twice_is_refused_with_a_plain_message(tmp_path: Path) -> None:
+    source = tmp_path / "a.csv"
+    source.write_text("Platform,Notes\nYouTube,a\nfacebook,b\n", encoding="utf-8")
+    result = cli("import", str(source), str(tmp_path / "." / "a.csv"), "--mapping", "generic-accounts")
+    assert result.exit_code == 2, result.output
+    assert f"the same file as {source}, given twice: each is read once" in result.output
+    assert "duplicate account id" not in result.output

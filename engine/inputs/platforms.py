@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -26,6 +26,7 @@ _SPACE = re.compile(r"\s")
 #: least one dot) and nothing unusual; the groups: scheme, host, path, fragment.
 _SIMPLE_URL = re.compile(r"(?i)(https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^?#\s]*)?(?:\?[^#\s]*)?(?:#(\S*))?\Z")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+_UNSEEN: Any = object()
 
 
 def fold(name: str) -> str:
@@ -52,10 +53,10 @@ class Platform:
         return self.hosts[0] if self.hosts else ""
 
 
-@dataclass(frozen=True)
-class ReadUrl:
+class ReadUrl(NamedTuple):
     """What a URL says: its platform (None when no catalogued host), the handle read from
-    its path (None when it has none), and the URL in canonical form."""
+    its path (None when it has none), and the URL in canonical form (a named tuple: one is
+    made for each URL of an import, a dataclass takes three times as long)."""
 
     platform: Platform | None
     handle: str | None
@@ -74,7 +75,7 @@ class Catalogue:
                 self._spellings.setdefault(fold(spelling), platform)
             for host in platform.hosts:
                 self._hosts[host] = platform
-        self._by_host: dict[str, Platform | None] = {}
+        self._by_host: dict[str, Platform | None] = {}  # a host as written -> its platform
         self._closed = {s: p.closed_on.isoformat() for s, p in self._spellings.items() if p.closed_on is not None}
 
     def resolve(self, spelling: str) -> Platform | None:
@@ -106,9 +107,12 @@ class Catalogue:
         text = url.strip()
         simple = _SIMPLE_URL.match(text)  # most profile URLs: read by one regular expression
         if simple is not None:
-            if not simple.group(1):
+            scheme, host, path, fragment = simple.groups()
+            if not scheme:
                 text = "https://" + text
-            host, path, fragment = simple.group(2).lower(), simple.group(3) or "", simple.group(4) or ""
+            platform = self._by_host.get(host, _UNSEEN)  # by the host as written: one look-up
+            if platform is _UNSEEN:
+                platform = self._by_host[host] = self.by_host(host)
         else:  # anything else (a port, a user, an odd scheme ...): urllib decides
             if not text or _SPACE.search(text):
                 return None
@@ -124,15 +128,25 @@ class Catalogue:
             if parts.scheme.lower() not in ("http", "https") or "." not in host or parts.username is not None:
                 return None
             path, fragment = parts.path, parts.fragment
-        platform = self._by_host[host] if host in self._by_host else self._by_host.setdefault(host, self.by_host(host))
-        path = fragment[2:] if fragment.startswith("!/") else path  # old twitter.com/#!/name
-        segments = [unquote(s) if "%" in s else s for s in path.split("/") if s]
-        handle = _handle(platform, segments) if platform else None
-        if platform is None or handle is None:  # not a profile (a video, a post, another site): kept as written
+            platform = self.by_host(host)
+        if platform is None:  # another site: kept as written
+            return ReadUrl(None, None, text)
+        if fragment and fragment.startswith("!/"):  # old twitter.com/#!/name
+            path = fragment[2:]
+        if not path:
             return ReadUrl(platform, None, text)
-        if platform.handle and segments[0] == f"@{handle}" and ("{handle}",) in platform.handle[-1:]:
-            segments[0] = handle  # x.com/@name is x.com/name (but youtube.com/@name stays)
-        return ReadUrl(platform, handle, f"https://{platform.canonical_host}/{'/'.join(segments)}")
+        if "%" in path or "//" in path:  # escapes, empty segments: segment by segment
+            segments = [unquote(s) if "%" in s else s for s in path.split("/") if s]
+            joined, first = "/".join(segments), segments[0] if segments else ""
+        else:  # the path's segments as they are
+            joined = path.strip("/")
+            first = joined.partition("/")[0]
+        handle = _handle(platform, joined, first)
+        if handle is None:  # not a profile (a video, a post): kept as written
+            return ReadUrl(platform, None, text)
+        if first == f"@{handle}" and platform.handle and ("{handle}",) in platform.handle[-1:]:
+            joined = handle + joined[len(first) :]  # x.com/@name is x.com/name (but youtube.com/@name stays)
+        return ReadUrl(platform, handle, f"https://{platform.canonical_host}/{joined}")
 
     @property
     def closed(self) -> dict[str, dt.date]:
@@ -146,14 +160,15 @@ class Catalogue:
         return self._closed.get(fold(platform)) if self._closed else None
 
 
-def _handle(platform: Platform, segments: list[str]) -> str | None:
-    path = "/".join(segments)
+def _handle(platform: Platform, path: str, first: str) -> str | None:
+    """The handle a URL's path (its segments joined by /, ``first`` the first one) names on
+    the platform, or None."""
     for pattern, bare in platform.patterns:
         found = pattern.match(path)
         if found is None:
             continue
         if bare:
-            if segments[0].lower() in platform.reserved:
+            if first.lower() in platform.reserved:
                 return None
             return found.group(1).removeprefix("@") or None
         return found.group(1)

@@ -20,6 +20,8 @@ from engine.inputs.importers.report import ImportReport, Issue, SourceSummary
 from engine.inputs.platforms import Catalogue, Platform
 
 _SLUG = re.compile(r"[^a-z0-9._-]+")
+_KEPT = object()  # the platform as written
+_NO_PLATFORM = "row left out: no platform, and no URL on a known platform"
 #: The inventory's account fields in schema order: the order every imported account is written in.
 ORDER = [name for name in fields_of("account") if "." not in name]
 
@@ -41,11 +43,10 @@ class _State:
 
     departments: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> department
     department_of: dict[str, str] = field(default_factory=dict)  # folded name -> id
-    identities: dict[tuple[str, str], str] = field(default_factory=dict)  # identity -> "file:row"
-    ids: dict[str, str] = field(default_factory=dict)  # id -> identity it was made for
+    identities: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # identity -> file, row
+    ids: dict[str, Any] = field(default_factory=dict)  # id -> the identity it was made for (or "file:row")
     accounts: list[dict[str, Any]] = field(default_factory=list)
     origins: list[tuple[str, int]] = field(default_factory=list)  # each account's file and row
-    platforms: dict[str, tuple[Platform | None, str | None]] = field(default_factory=dict)
     absent: set[str] = field(default_factory=set)  # optional fields some source has no column for
 
 
@@ -62,6 +63,11 @@ class Importer:
         self._columns = {f.name: (f.columns[0] if f.columns else "") for f in mapping.fills}
         self._has_handle = "handle" in self._columns
         self._slugs: dict[str, str] = {}  # platform id -> its id part
+        self._url_column = self._column("url")
+        self._platform_column = self._column("platform")
+        self._platforms: dict[tuple[str | None, str | None], tuple[Any, tuple[Any, ...]]] = {}
+        self._department_ids: dict[str, str] = {}  # a department as written -> its id
+        self._orders: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's fields -> in schema order
 
     def add(self, table: Table, kind: str) -> None:
         """Read every row of one table; raises InputError when a mapped column is missing."""
@@ -146,138 +152,127 @@ class Importer:
         return self._columns.get(name, "")
 
     def _row(self, path: str, number: int, values: dict[str, Any], key: Any, notes: list[Any]) -> None:
-        issue = self.report.issues.append
         url_read = None
         if "url" in values:
-            url_read = self.catalogue.read_url(str(values["url"]))
+            url = values["url"]
+            url_read = self.catalogue.read_url(str(url))
             if url_read is None:
-                notes.append(
-                    (
-                        self._column("url"),
-                        "doubtful",
-                        "url-unreadable",
-                        f"url: {shown(values['url'])} is not a web address; kept as written",
-                    )
-                )
-            elif url_read.canonical != values["url"]:
-                notes.append(
-                    (
-                        self._column("url"),
-                        "changed",
-                        "url-canonical",
-                        f"url: {shown(values['url'])} -> {url_read.canonical}",
-                    )
-                )
+                message = f"url: {shown(url)} is not a web address; kept as written"
+                notes.append((self._url_column, "doubtful", "url-unreadable", message))
+            elif url_read.canonical != url:
+                message = f"url: {shown(url)} -> {url_read.canonical}"
+                notes.append((self._url_column, "changed", "url-canonical", message))
                 values["url"] = url_read.canonical
-        if not self._platform(values, url_read, notes):
+        from_url = url_read.platform if url_read is not None else None
+        written = values.get("platform")
+        key_of = (None if written is None else str(written), from_url.id if from_url is not None else None)
+        platform = self._platforms.get(key_of)
+        if platform is None:
+            platform = self._platforms[key_of] = self._platform(key_of[0], from_url)
+        if platform[0] is None:
+            notes.append((self._platform_column, "dropped", "no-platform", _NO_PLATFORM))
             self.report.issues += [Issue(path, number, *note) for note in notes]
-            issue(
-                Issue(
-                    path,
-                    number,
-                    self._column("platform"),
-                    "dropped",
-                    "no-platform",
-                    "row left out: no platform, and no URL on a known platform",
-                )
-            )
             return
-        self._handle(values, url_read, notes)
-        identity = self._identity(values)
-        where = f"{path}:{number}"
+        if platform[0] is not _KEPT:
+            values["platform"] = platform[0]
+        if platform[1]:
+            notes += platform[1]
+        bare = self._handle(values, url_read, notes)
+        identity = (str(values["platform"]), bare) if bare else self._url_identity(values)
         first = self.state.identities.get(identity) if identity else None
         if first is not None:
             self.report.issues += [Issue(path, number, *note) for note in notes]
-            what = "platform and handle" if identity[0] != "url" else "URL"
-            issue(
-                Issue(
-                    path, number, "", "dropped", "duplicate", f"row left out: the same account as {first} (same {what})"
-                )
-            )
+            what = "platform and handle" if identity[0] != "url" else "URL"  # type: ignore[index]
+            message = f"row left out: the same account as {first[0]}:{first[1]} (same {what})"
+            self.report.issues.append(Issue(path, number, "", "dropped", "duplicate", message))
             return
+        where = (path, number)
         if identity:
             self.state.identities[identity] = where
-            url_identity = ("url", values["url"].casefold()) if isinstance(values.get("url"), str) else None
-            if url_identity and url_identity != identity:
-                self.state.identities.setdefault(url_identity, where)
+            if bare:
+                url_identity = self._url_identity(values)
+                if url_identity:
+                    self.state.identities.setdefault(url_identity, where)
         if "department" in values:
-            values["department"] = self._department(str(values["department"]), path, number, notes)
+            text = str(values["department"])
+            ident = self._department_ids.get(text)
+            if ident is None:
+                ident = self._department_ids[text] = self._department(text, path, number, notes)
+            values["department"] = ident
         values["id"] = self._id(values, key, identity, path, number, notes)
-        self.report.issues += [Issue(path, number, *note) for note in notes]
-        self.state.accounts.append({name: values[name] for name in self._order if name in values})
-        self.state.origins.append((path, number))
+        if notes:
+            self.report.issues += [Issue(path, number, *note) for note in notes]
+        keys = tuple(values)
+        ordered = self._orders.get(keys)
+        if ordered is None:
+            ordered = self._orders[keys] = tuple(name for name in self._order if name in values)
+        self.state.accounts.append({name: values[name] for name in ordered})
+        self.state.origins.append(where)
 
-    def _platform(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> bool:
-        column = self._column("platform")
-        from_url = url_read.platform if url_read is not None else None
-        written = values.get("platform")
-        if written is None:
+    def _platform(self, text: str | None, from_url: Platform | None) -> tuple[Any, tuple[Any, ...]]:
+        """For a written platform (None: none) and the platform of the row's URL: the value
+        the row's platform becomes (None: the row is left out; _KEPT: as written) and the
+        notes on it. The same for every row with the same pair: worked out once."""
+        column = self._platform_column
+        notes: list[Any] = []
+        value: Any = _KEPT
+        if text is None:
             if from_url is None:
-                return False
-            values["platform"] = from_url.id
-            notes.append(
-                (self._column("url"), "changed", "platform-from-url", f"platform read from the URL: {from_url.id}")
-            )
+                return None, ()
+            value = from_url.id
+            message = f"platform read from the URL: {from_url.id}"
+            notes.append((self._url_column, "changed", "platform-from-url", message))
             platform: Platform | None = from_url
         else:
-            text = str(written)
-            cached = self.state.platforms.get(text)
-            if cached is None:
-                found = self.catalogue.resolve(text)
-                cached = self.state.platforms[text] = (found, None if found else self.catalogue.suggest(text))
-            platform, suggestion = cached
+            platform = self.catalogue.resolve(text)
             if platform is None and from_url is not None:
-                values["platform"] = from_url.id
+                value = from_url.id
                 message = f"platform {shown(text)} is not one smgov knows; read from the URL: {from_url.id}"
                 notes.append((column, "changed", "platform-from-url", message))
                 platform = from_url
             elif platform is None:
+                suggestion = self.catalogue.suggest(text)
                 hint = f" (did you mean {suggestion}?)" if suggestion else ""
-                notes.append(
-                    (
-                        column,
-                        "doubtful",
-                        "platform-unknown",
-                        f"platform {shown(text)} is not one smgov knows{hint}; kept as written",
-                    )
-                )
+                message = f"platform {shown(text)} is not one smgov knows{hint}; kept as written"
+                notes.append((column, "doubtful", "platform-unknown", message))
             else:
-                values["platform"] = platform.id
+                value = platform.id
                 if platform.id != text:
                     notes.append((column, "changed", "platform-spelling", f"platform {shown(text)} -> {platform.id}"))
                 if from_url is not None and from_url.id != platform.id:
-                    notes.append(
-                        (
-                            column,
-                            "doubtful",
-                            "platform-url-mismatch",
-                            f"platform {platform.id}, but the URL is on {from_url.id}",
-                        )
-                    )
+                    message = f"platform {platform.id}, but the URL is on {from_url.id}"
+                    notes.append((column, "doubtful", "platform-url-mismatch", message))
         if platform is not None and platform.closed_on is not None:
             day = platform.closed_on.isoformat()
             message = f"platform {platform.id} closed on {day} (the baseline's BND-ACC-012 reports live accounts on it)"
             notes.append((column, "doubtful", "platform-closed", message))
-        return True
+        return value, tuple(notes)
 
-    def _handle(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> None:
-        from_url = url_read.handle if url_read is not None and url_read.platform is not None else None
-        same_platform = (
-            url_read is not None and url_read.platform is not None and url_read.platform.id == values["platform"]
-        )
+    def _handle(self, values: dict[str, Any], url_read: Any, notes: list[Any]) -> str:
+        """The handle checked against (or read from) the URL; returns it bare (no @, any
+        case: the account's identity with its platform), "" when it has none."""
+        from_url = None
+        if url_read is not None and url_read.platform is not None and url_read.platform.id == values["platform"]:
+            from_url = url_read.handle  # the URL's handle, on the row's platform
         written = values.get("handle")
         if written is None:
-            if from_url and same_platform:
+            if from_url:
                 values["handle"] = from_url
-                notes.append(
-                    (self._column("url"), "changed", "handle-from-url", f"handle read from the URL: {from_url}")
-                )
-            elif self._has_handle:
+                notes.append((self._url_column, "changed", "handle-from-url", f"handle read from the URL: {from_url}"))
+                return _bare(from_url)
+            if self._has_handle:
                 notes.append((self._column("handle"), "doubtful", "handle-missing", "no handle, and none in the URL"))
-            return
-        if from_url and same_platform and _bare(str(written)) != _bare(from_url):
+            return ""
+        bare = _bare(str(written))
+        if from_url and bare != _bare(from_url):
             message = f"handle {shown(written)}, but the URL names {shown(from_url)}"
             notes.append((self._column("handle"), "doubtful", "handle-url-mismatch", message))
+        return bare if isinstance(written, str) else ""
+
+    @staticmethod
+    def _url_identity(values: dict[str, Any]) -> tuple[str, str] | None:
+        url = values.get("url")
+        return ("url", url.casefold()) if isinstance(url, str) else None
 
     def _department(self, text: str, path: str, number: int, notes: list[Any]) -> str:
         folded = fold_value(text)
@@ -286,7 +281,8 @@ class Importer:
             return known
         name = self.mapping.department_aliases.get(folded, text)
         if self.mapping.departments_by == "id":
-            ident = text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", text) and len(text) <= 200 else slug(text)
+            written = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]*", text) and len(text) <= 200
+            ident = text if written else slug(text)[:200] or f"dept-{_digest(folded)}"  # ("!!!" slugs to nothing)
         else:
             ident = self.state.department_of.get(fold_value(name)) or slug(name)[:200] or f"dept-{_digest(folded)}"
         if ident not in self.state.departments:
@@ -297,14 +293,6 @@ class Importer:
         self.state.department_of[folded] = ident
         self.state.department_of.setdefault(fold_value(name), ident)
         return ident
-
-    @staticmethod
-    def _identity(values: dict[str, Any]) -> tuple[str, str] | None:
-        handle = values.get("handle")
-        if isinstance(handle, str) and _bare(handle):
-            return (str(values["platform"]), _bare(handle))
-        url = values.get("url")
-        return ("url", url.casefold()) if isinstance(url, str) else None
 
     def _id(self, values: dict[str, Any], key: Any, identity: Any, path: str, number: int, notes: list[Any]) -> str:
         prefix = self.mapping.id_prefix
@@ -328,7 +316,7 @@ class Importer:
             )
         base = base[:190]
         ident, count = base, 1
-        owner = repr(identity) if identity else f"{path}:{number}"
+        owner = identity or f"{path}:{number}"  # a tuple is never equal to a string
         while ident in self.state.ids and self.state.ids[ident] != owner:
             count += 1
             ident = f"{base}-{count}"
@@ -347,8 +335,10 @@ def _text(fill: Fill) -> bool:
 
 
 def _memoised(fill: Fill) -> bool:
-    """Whether a field's values repeat enough to read each distinct one once."""
-    return fill.kind in ("boolean", "date", "integer", "number") or bool(fill.enum) or bool(fill.values)
+    """Whether a field's values repeat enough to read each distinct one once (a team's
+    e-mail address, a web site, on many rows)."""
+    kinds = ("boolean", "date", "integer", "number")
+    return fill.kind in kinds or bool(fill.enum) or bool(fill.values) or fill.declared in ("email", "url")
 
 
 def _bare(handle: str) -> str:

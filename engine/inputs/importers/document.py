@@ -55,11 +55,17 @@ def run(
     report = ImportReport(mapping=chosen.name)
     importer = Importer(chosen, catalogue(), report)
     problems: list[Diagnostic] = []
+    seen: dict[Path, str] = {}  # resolved path -> the name it was first given as
     for name in paths:
         path = Path(name)
         if not path.is_file():
             problems.append(Diagnostic(name, message="no such file" if not path.exists() else "not a regular file"))
             continue
+        if path.resolve() in seen:  # its rows would all be duplicates of themselves
+            first = seen[path.resolve()]
+            problems.append(Diagnostic(name, message=f"the same file as {first}, given twice: each is read once"))
+            continue
+        seen[path.resolve()] = name
         try:
             table = readers.read(path, encoding or chosen.encoding, chosen.sheet, chosen.records)
             importer.add(table, readers.kind_of(path))

@@ -15,7 +15,7 @@ KINDS = ("dropped", "changed", "doubtful")
 TEXT_LIMIT = 20
 
 
-class Issue(msgspec.Struct, frozen=True, order=True):
+class Issue(msgspec.Struct, frozen=True, order=True, gc=False):
     """One thing the import did to a row, or found doubtful in it (a msgspec Struct: an import
     of 100,000 dirty rows makes hundreds of thousands, made and encoded in C)."""
 
