@@ -50,6 +50,11 @@ def column(items: list[Mapping[str, Any]], name: str) -> list[Any]:
     return list(map(dict.get, items, repeat(name)))  # type: ignore[arg-type]
 
 
+def ids(items: list[Mapping[str, Any]]) -> set[Any]:
+    """The distinct ids of ``items`` (None for an item without one), in one pass in C."""
+    return set(map(dict.get, items, repeat("id")))  # type: ignore[arg-type]
+
+
 def duplicates(inventory: Inventory, ids: Mapping[str, set[Any]]) -> Iterator[Diagnostic]:
     for collection, items in inventory.collections.items():
         kind = KIND_OF[collection]
@@ -102,10 +107,11 @@ def _distinct(items: list[Mapping[str, Any]], path: str) -> set[Any]:
     """Every value found at ``path`` in ``items`` (list values contribute their elements)."""
     if "." in path:
         return {v for item in items for v in _values(item, path)}
-    values = column(items, path)
-    if list in set(map(type, values)):
+    try:
+        return set(map(dict.get, items, repeat(path))) - {None}  # (one pass in C) scalars, the usual case
+    except TypeError:  # a list value (unhashable): its elements count
+        values = column(items, path)
         return set(chain.from_iterable(v if isinstance(v, list) else (v,) for v in values if v is not None))
-    return set(values) - {None}
 
 
 class Hints:

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import repeat
 from typing import Any
 
 from engine.inputs import fields, integrity, schemas
@@ -62,6 +63,11 @@ class Inventory:
         resolve them in one go)."""
         collection = COLLECTION_OF[kind]
         segs, starts = self.segments[collection], self._segment_starts[collection]
+        if len(segs) == 1:  # the collection comes from one file (the usual case): no search per item
+            merged, number, first = segs[0]
+            source = self.sources[number]
+            local = list(indices) if merged == first else [index - merged + first for index in indices]
+            return [(source.path, line, col) for line, col in source.positions.locate_items(collection, local)]
         by_source: dict[int, list[tuple[int, int]]] = {}  # source -> (place in the answer, index there)
         for place, index in enumerate(indices):
             seg = segs[bisect_right(starts, index) - 1]
@@ -124,6 +130,11 @@ def _add_platform_closures(accounts: list[dict[str, Any]]) -> None:
     """Give each account on a closed platform its read-only ``platform_closed_on`` (from
     engine/inputs/platforms.yaml), on a copy: the parsed files are never changed."""
     known = platform_catalogue()
+    try:  # the platforms named, at C speed: most inventories name no closed one, and are done here
+        if not any(map(known.closed_on, set(map(dict.get, accounts, repeat("platform"))))):
+            return
+    except TypeError:  # an account that is not a mapping, or a platform that is not a string
+        pass
     days: dict[Any, str | None] = {}
     for index, account in enumerate(accounts):
         platform = account.get("platform") if isinstance(account, dict) else None
@@ -139,7 +150,13 @@ def _read_only_written(inventory: Inventory) -> list[Diagnostic]:
     problems = []
     for collection, names in READ_ONLY.items():
         kind = KIND_OF[collection]
-        for index, item in enumerate(inventory.collections.get(collection, ())):
+        items = inventory.collections.get(collection, [])
+        try:  # at C speed: none written, the usual case
+            if not any(any(map(dict.__contains__, items, repeat(name))) for name in names):
+                continue
+        except TypeError:  # an item that is not a mapping: looked at one by one
+            pass
+        for index, item in enumerate(items):
             for name in names:
                 if isinstance(item, dict) and name in item:
                     file, line, col = inventory.origin(kind, index, (name,))
@@ -239,7 +256,7 @@ def check(sources: list[Source], declared: Iterable[fields.Declared] = ()) -> li
             problems.extend(found)
     inventory, merged, _ = _combine(sources, documents, header)
     problems.extend(merged)
-    ids = {collection: set(integrity.column(items, "id")) for collection, items in inventory.collections.items()}
+    ids = {collection: integrity.ids(items) for collection, items in inventory.collections.items()}
     problems += [*integrity.duplicates(inventory, ids), *integrity.references(inventory, ids, hints)]
     problems += _read_only_written(inventory)
     return [*problems, *([] if typed else integrity.dates(inventory, name))]

@@ -25,7 +25,7 @@ import msgspec
 from engine.inputs.diagnostics import Diagnostic, dotted
 from engine.inputs.limits import MAX_DEPTH, long_string, may_hold_a_long_string
 from engine.inputs.nesting import nested
-from engine.inputs.positions import JsonOffsets, LineIndex, Path
+from engine.inputs.positions import JsonOffsets, LineIndex, Path, char_offsets
 from engine.inputs.yaml_source import compose_marks, number_too_large, shown, string_too_long, too_deep
 
 
@@ -286,11 +286,11 @@ _KEY = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _SPACE = re.compile(rb"[ \t\n\r]*").match
 
 
-def _fast_walk(text: str, raw: bytes) -> tuple[Any, JsonOffsets] | None:
+def _fast_walk(text: str | bytes, raw: bytes) -> tuple[Any, JsonOffsets] | None:
     """The top-level object through msgspec: each value decoded in C, its span found from the
-    length of its raw bytes. ``None`` whenever anything is unusual (not an object, malformed,
-    a duplicate key at any level, a number msgspec refuses, a lone surrogate, nesting near the
-    limit): the exact walk then decides and reports."""
+    length of its raw bytes (``text``: decoded, or ``raw`` itself when ASCII). ``None`` whenever
+    anything is unusual (not an object, malformed, a duplicate key at any level, a number
+    msgspec refuses, a lone surrogate, nesting near the limit): the exact walk then decides."""
     try:
         top = _TOP.decode(raw)  # (the values only skipped: at the decoder's own nesting limit)
         # the values decoded with room for MAX_DEPTH - 1 levels of nesting, or a little less
@@ -306,7 +306,7 @@ def _fast_walk(text: str, raw: bytes) -> tuple[Any, JsonOffsets] | None:
             return None  # a key given twice inside a value: the exact walk finds and reports it
     if not text.isascii():  # byte offsets -> character offsets
         offsets = sorted({*keys.values(), *(p for span in (*spans.values(), *objects.values()) for p in span)})
-        to_char = _char_offsets(raw, offsets)
+        to_char = char_offsets(raw, offsets)
         keys = {k: to_char[v] for k, v in keys.items()}
         spans = {k: (to_char[a], to_char[b]) for k, (a, b) in spans.items()}
         objects = {k: (to_char[a], to_char[b]) for k, (a, b) in objects.items()}
@@ -398,17 +398,6 @@ def _colons_at_least(items: list[Any]) -> int:
     return keys + in_strings
 
 
-def _char_offsets(raw: bytes, offsets: list[int]) -> dict[int, int]:
-    """Byte offsets (sorted, each at a character boundary) -> character offsets, in one pass."""
-    out: dict[int, int] = {}
-    chars = previous = 0
-    for offset in offsets:
-        chars += len(raw[previous:offset].decode("utf-8"))
-        previous = offset
-        out[offset] = chars
-    return out
-
-
 def _not_finite_at(text: str, token: str) -> int:
     """Where ``token`` (refused by the decoder) first stands as a value, outside strings."""
     for found in re.finditer(r'"(?:[^"\\]|\\.)*"|' + re.escape(token) + r"(?![\w.])", text):
@@ -417,20 +406,33 @@ def _not_finite_at(text: str, token: str) -> int:
     return 0  # pragma: no cover - the decoder saw it in the text
 
 
-def parse_json(text: str, file: str, raw: bytes | None = None) -> tuple[Any, JsonOffsets] | Diagnostic:
-    """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it); a
-    problem comes back as a Diagnostic, never an exception."""
+def _screened(parsed: tuple[Any, JsonOffsets], raw: bytes, file: str) -> tuple[Any, JsonOffsets] | Diagnostic:
+    """``parsed``, unless it holds a string longer than the limit."""
+    if may_hold_a_long_string(raw):
+        found = long_string(parsed[0])
+        if found is not None:
+            line, col = parsed[1].locate(found[0])
+            return Diagnostic(file, line, col, string_too_long(found[1]), dotted(found[0]))
+    return parsed
+
+
+def parse_ascii_json(raw: bytes, file: str) -> tuple[Any, JsonOffsets] | Diagnostic | None:
+    """:func:`parse_json` of ASCII bytes on the fast path only, with no decoded copy of the text
+    (the bytes serve for positions); None when it cannot decide: give parse_json the text."""
+    parsed = _fast_walk(raw, raw)
+    return None if parsed is None else _screened(parsed, raw, file)
+
+
+def parse_json(
+    text: str, file: str, raw: bytes | None = None, fast: bool = True
+) -> tuple[Any, JsonOffsets] | Diagnostic:
+    """Parse one JSON document (``raw``: the same text as UTF-8, when the caller has it; ``fast``:
+    False when the fast path already said no); a problem is a Diagnostic, never an exception."""
     if not text or text.isspace():
         return Diagnostic(file, 1, 1, "the file is empty: expected a JSON object")
     try:
         raw = text.encode("utf-8") if raw is None else raw
-        parsed = _fast_walk(text, raw) or _walk(text)
-        if may_hold_a_long_string(raw):
-            found = long_string(parsed[0])
-            if found is not None:
-                line, col = parsed[1].locate(found[0])
-                return Diagnostic(file, line, col, string_too_long(found[1]), dotted(found[0]))
-        return parsed
+        return _screened((fast and _fast_walk(text, raw)) or _walk(text), raw, file)
     except _NotFinite as exc:
         token = str(exc)
         line, col = LineIndex(text).mark(_not_finite_at(text, token))

@@ -41,19 +41,22 @@ class MarkTable:
 
 
 _NEWLINE = re.compile("\n")
+_NEWLINE_BYTES = re.compile(b"\n")
 _DECODE = json.JSONDecoder().raw_decode
 
 
 class LineIndex:
-    """Offset -> (line, col) over a text, built lazily (one C-speed pass) when first needed."""
+    """Offset -> (line, col) over a text, built lazily (one C-speed pass) when first needed.
+    The text may be ASCII bytes: its byte offsets are its character offsets."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str | bytes) -> None:
         self._text = text
         self._starts: list[int] | None = None
 
     def _line_starts(self) -> list[int]:
         if self._starts is None:
-            self._starts = [0, *map(re.Match.end, _NEWLINE.finditer(self._text))]
+            newline = _NEWLINE if isinstance(self._text, str) else _NEWLINE_BYTES
+            self._starts = [0, *map(re.Match.end, newline.finditer(self._text))]  # type: ignore[arg-type]
         return self._starts
 
     def mark(self, offset: int) -> Mark:
@@ -68,6 +71,17 @@ class LineIndex:
         return [(line, offset - starts[line - 1] + 1) for line, offset in zip(lines, offsets, strict=True)]
 
 
+def char_offsets(raw: bytes, offsets: list[int]) -> dict[int, int]:
+    """Byte offsets (sorted, each at a character boundary) -> character offsets, in one pass."""
+    out: dict[int, int] = {}
+    chars = previous = 0
+    for offset in offsets:
+        chars += len(raw[previous:offset].decode("utf-8"))
+        previous = offset
+        out[offset] = chars
+    return out
+
+
 def _same_id(raw: str, ident: Any) -> bool:
     """Whether the JSON string body ``raw`` spells the id ``ident``."""
     if raw == ident:
@@ -76,7 +90,8 @@ def _same_id(raw: str, ident: Any) -> bool:
 
 
 class JsonOffsets:
-    """Positions in a JSON document read on the fast path.
+    """Positions in a JSON document read on the fast path (its text, or its bytes when they
+    are ASCII: no decoded copy of a large document is kept, and offsets are alike).
 
     The loader records where each top-level key is and where each top-level array starts and
     ends. Items are found only when first asked for: within an array, the ``"id"`` keys in
@@ -90,10 +105,11 @@ class JsonOffsets:
     # No look-behind for an escaped quote: it would turn off the scanner's literal-prefix search
     # (8x slower), and every id found is checked against the parsed items anyway.
     _ID = re.compile(r'"id"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
+    _ID_BYTES = re.compile(_ID.pattern.encode())
 
     def __init__(
         self,
-        text: str,
+        text: str | bytes,
         data: Any,
         keys: dict[str, int],
         arrays: dict[str, tuple[int, int]],
@@ -118,12 +134,15 @@ class JsonOffsets:
         if key not in self._ids:
             start, end = self._arrays[key]
             items = self._data.get(key) if isinstance(self._data, dict) else None
-            raws = self._ID.findall(self._text, start, end)  # this and the offsets: C-speed passes
+            ids_at = self._ID if isinstance(self._text, str) else self._ID_BYTES
+            raws = ids_at.findall(self._text, start, end)  # this and the offsets: C-speed passes
+            if raws and isinstance(raws[0], bytes):  # (ASCII, and no newline in a JSON string)
+                raws = b"\n".join(raws).decode("ascii").split("\n")
             ok = isinstance(items, list) and len(raws) == len(items)
             if ok:
                 ids = [item.get("id") if isinstance(item, dict) else None for item in items]
                 ok = raws == ids or all(map(_same_id, raws, ids))
-            offsets = list(map(re.Match.start, self._ID.finditer(self._text, start, end))) if ok else None
+            offsets = list(map(re.Match.start, ids_at.finditer(self._text, start, end))) if ok else None  # type: ignore[arg-type]
             self._ids[key] = offsets
         return self._ids[key]
 
@@ -145,19 +164,26 @@ class JsonOffsets:
             item = self._data[key][index]
             lower = offsets[index - 1] if index else self._arrays[key][0]
             position = offsets[index]
-            while (position := self._text.rfind("{", lower, position)) >= 0:
+            # (the item ends before the next item's id)
+            upper = offsets[index + 1] if index + 1 < len(offsets) else self._arrays[key][1]
+            while (position := self._text.rfind("{" if isinstance(self._text, str) else b"{", lower, position)) >= 0:
                 try:
-                    value, end = _DECODE(self._text, position)
+                    value, end = _DECODE(self._str(position, upper))
                 except ValueError:  # a brace inside a string, or a nested object cut short
                     continue
                 if value == item:
-                    return position, end
+                    return position, position + end
         starts, ends = self._item_spans(key)
         return (starts[index], ends[index]) if 0 <= index < len(starts) else None
 
+    def _str(self, start: int, end: int) -> str:
+        piece = self._text[start:end]
+        return piece if isinstance(piece, str) else piece.decode("ascii")
+
     def _item_spans(self, key: str) -> tuple[list[int], list[int]]:
         if key not in self._spans:
-            _, starts, ends, _ = self._walk_array(self._text, self._arrays[key][0])
+            text = self._text if isinstance(self._text, str) else self._text.decode("ascii")
+            _, starts, ends, _ = self._walk_array(text, self._arrays[key][0])
             self._spans[key] = (starts, ends)
         return self._spans[key]
 
@@ -199,5 +225,5 @@ class JsonOffsets:
         once."""
         cached = (key, index)
         if cached not in self._cache:
-            self._cache[cached] = self._compose_marks(self._text[start:end])
+            self._cache[cached] = self._compose_marks(self._str(start, end))
         return self._cache[cached]

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from engine.inputs import limits
 from engine.inputs.diagnostics import Diagnostic
-from engine.inputs.json_source import parse_json
+from engine.inputs.json_source import parse_ascii_json, parse_json
 from engine.inputs.positions import PositionIndex
 from engine.inputs.yaml_fast import parse_yaml_fast
 
@@ -181,6 +181,12 @@ def _sha256(raw: bytes) -> str:
 def _parse(name: str, suffix: str, raw: bytes) -> tuple[Any, PositionIndex] | Diagnostic:
     if b"\x00" in raw[:8192]:
         return Diagnostic(name, 1, 1, "binary file: expected YAML or JSON text")
+    fast = True
+    if suffix == ".json" and raw.isascii():  # the usual large inventory: read without a decoded copy
+        parsed = parse_ascii_json(raw, name)
+        if parsed is not None:
+            return parsed
+        fast = False  # (the fast path said no: not tried again on the text)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -189,7 +195,7 @@ def _parse(name: str, suffix: str, raw: bytes) -> tuple[Any, PositionIndex] | Di
     if not text or text.isspace():  # (not text.strip(): that copies the whole text)
         return Diagnostic(name, 1, 1, "the file is empty")
     if suffix == ".json":
-        return parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw)
+        return parse_json(text, name, raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw, fast)
     return parse_yaml_fast(text, name)  # yaml-rs where it gives PyYAML's data, else PyYAML
 
 

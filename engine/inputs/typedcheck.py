@@ -220,8 +220,8 @@ def _matches(pattern: str, strings_only: bool, values: list[Any]) -> bool:
         # matches iff the pattern, anchored at line starts and ends, matches n times (a match
         # spanning lines would leave a line without one).
         text = "\n".join(values)
-        if text.count("\n") == len(values) - 1:
-            return len(re.findall(pattern, text, re.MULTILINE)) == len(values)
+        if text.count("\n") == len(values) - 1:  # (subn counts the matches without keeping them)
+            return re.subn(pattern, "", text, flags=re.MULTILINE)[1] == len(values)
     return all(map(search, values))
 
 
