@@ -52,8 +52,9 @@ def test_matching_the_utf8_bytes_agrees_with_matching_the_text(source: str) -> N
 
 
 def test_the_native_check_asks_re2_once_per_distinct_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One pattern over several fields of many subjects: each distinct text is matched once per
-    check, and the answers are the same as asking every time."""
+    """One pattern over several fields of a few subjects: each distinct text is matched once per
+    check, and the answers are the same as asking every time (many subjects: one joined scan,
+    tests/test_pattern_batch.py)."""
     from engine.evaluate import native
 
     asked: list[str] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 from types import CodeType
 from typing import Any
 
@@ -33,6 +34,10 @@ class _Gen:
         # linked items per key, counted: (collection, paths, normalisation)
         self.counts: list[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]]] = []
         self.patterns: list[str] = []  # ``matches`` patterns, each once: ``M[n][text]`` answers
+        #: (pattern, top-level subject field), each once: ``V[n][i]`` answers for subject ``i``
+        #: (in a scope's check function, which knows its subjects before the pass)
+        self.columns: list[tuple[str, str]] = []
+        self.indexed = False  # generating a check function: the subject's index ``i`` is known
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
         self.hoisted: dict[str, str] = {}  # top-level subject field -> the local that holds it (generate sets it)
@@ -47,6 +52,17 @@ class _Gen:
             compile_pattern(source)  # refused now, at generation, if RE2 cannot run it
             self.patterns.append(source)
         return f"M[{self.patterns.index(source)}]"
+
+    def column(self, source: str, name: str) -> str:
+        """``V[n]``: whether ``source`` occurs in each subject's text at ``name`` (see :func:`_columns`)."""
+        compile_pattern(source)  # refused now, at generation, if RE2 cannot run it
+        if (source, name) not in self.columns:
+            self.columns.append((source, name))
+        return f"V[{self.columns.index((source, name))}]"
+
+    @staticmethod
+    def _column(field: ir.Field) -> bool:
+        return field.root == "subject" and len(field.path) == 1
 
     def temp(self) -> str:
         self.counter += 1
@@ -113,6 +129,9 @@ class _Gen:
                 f"(FOLD[{t}] == FOLD[{r}] if ({t} := {self.field(operand.left, item)}).__class__ is str "
                 f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
             )
+        if isinstance(operand, ir.Matches) and self.indexed and self._column(operand.field):
+            column = self.column(operand.pattern, operand.field.path[0])
+            return f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) else {column}[i])"
         if isinstance(operand, ir.Matches):
             pattern = self.pattern(operand.pattern)
             return f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) else {pattern}[{t}])"
@@ -234,6 +253,7 @@ def generate(gen: _Gen, rules: list[ir.CompiledRule]) -> str:
 
     A subject field that the rules read more than once is read once per subject, into a local."""
     counting = _Gen()
+    counting.indexed = gen.indexed = True
     _rule_lines(counting, rules)
     gen.hoisted = {name: f"_s{n}" for n, name in enumerate(n for n, times in counting.reads.items() if times > 1)}
     lines = ["def check(items, F, S):"]
@@ -299,8 +319,26 @@ class _Folds(dict[str, str]):
         return folded
 
 
-def _namespace(gen: _Gen, scope: Scope) -> dict[str, Any]:
+def _columns(columns: list[tuple[str, str]], items: list[Any]) -> list[list[bool]]:
+    """Per (pattern, field), whether the pattern occurs in each item's text at the field (False
+    where there is no text: the check reads it only where there is). Matched before the pass,
+    all the texts of a pattern's fields in one RE2 scan (``Pattern.which``): at 100,000
+    accounts the baseline's credential rule asks about 700,000 texts (seven fields), 0.5 s one
+    RE2 call at a time. The fields are read in one pass over the items (cache-friendly)."""
+    out: dict[tuple[str, str], list[bool]] = {}
+    for source in dict.fromkeys(source for source, _ in columns):
+        names = [name for other, name in columns if other == source]
+        read = eval(f"lambda s: ({''.join(f's.get({name!r}), ' for name in names)})")  # (names are repr'd)
+        texts = [value if isinstance(value, str) else "" for value in chain.from_iterable(map(read, items))]
+        answers = compile_pattern(source).which(texts)
+        for number, name in enumerate(names):
+            out[(source, name)] = answers[number :: len(names)]
+    return [out[column] for column in columns]
+
+
+def _namespace(gen: _Gen, scope: Scope, items: list[Any] | None = None) -> dict[str, Any]:
     return {
+        "V": _columns(gen.columns, items or []),
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
         "C": [scope.counts(*spec) for spec in gen.counts],
@@ -326,9 +364,10 @@ def _generated(rules: tuple[ir.CompiledRule, ...]) -> tuple[CodeType, _Gen]:
     return compile(source, "<smgov native rules>", "exec"), gen
 
 
-def _compile(rules: list[ir.CompiledRule], scope: Scope) -> Callable[..., None]:
+def _compile(rules: list[ir.CompiledRule], scope: Scope, items: list[Any]) -> Callable[..., None]:
+    """The check function of one scope's rules, over ``items``."""
     code, gen = _generated(tuple(rules))
-    namespace = _namespace(gen, scope)
+    namespace = _namespace(gen, scope, items)
     exec(code, namespace)
     return namespace["check"]
 
@@ -362,7 +401,7 @@ def evaluate(
         items = [inventory.organisation_subject()] if kind == "organisation" else inventory.items(kind)
         failed: list[list[int]] = [[] for _ in rules]
         selected: list[list[int]] = [[] for _ in rules]
-        _compile(rules, scope)(items, failed, selected)
+        _compile(rules, scope, items)(items, failed, selected)
         for number, rule in enumerate(rules):
             chosen = None if rule.when is None else tuple(selected[number])
             applied = len(items) if chosen is None else len(chosen)

@@ -10,6 +10,8 @@ refuses a pattern :func:`pattern_problem` finds fault with, with its position.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -41,13 +43,90 @@ class Pattern:
     would answer without building a match object, but a set has no fallback when its DFA runs
     out of memory and then reports no match: not for a security check.)"""
 
-    __slots__ = ("_search",)
+    __slots__ = ("_lines", "_search")
 
-    def __init__(self, compiled: Any) -> None:
+    def __init__(self, compiled: Any, lines: Any = None) -> None:
         self._search = compiled.search
+        self._lines = lines  # the pattern in multi-line mode, for :meth:`which` (None: one text at a time)
 
     def matches(self, text: str) -> bool:
-        return self._search(text.encode("utf-8", "surrogatepass")) is not None
+        return self._search(_utf8(text)) is not None
+
+    def which(self, texts: Sequence[str]) -> list[bool]:
+        """``[self.matches(text) for text in texts]``, found in a few RE2 scans of the texts
+        joined by newlines rather than one call per text (a check asks about 230,000 distinct
+        texts at 100,000 accounts: 0.4 s one by one, 0.05 s joined).
+
+        Why the answers are the same: the joined search runs in multi-line mode, so ``^``
+        and ``$`` hold at each text's ends, and a newline next to a text looks to ``\\b`` as
+        the end of a string does. A match that lies within one text is therefore a match of
+        that text alone, and a text with a match of its own is either found or touched by a
+        match that crosses a newline; the texts such a match touches are matched one by
+        one. Texts holding a newline, and patterns that set the multi-line flag themselves or
+        anchor at the whole text (``\\A``, ``\\z``), are always matched one by one.
+
+        The work stays linear: each search is bounded to a window of texts (``endpos`` at a
+        newline keeps the context of every boundary), and after ``_MAX_HITS`` matches the
+        remaining texts are matched one by one, so a pattern that matches nearly everything
+        costs what it would have cost anyway."""
+        if self._lines is None or len(texts) < _BATCH_FROM:  # each distinct text once
+            known = {text: self.matches(text) for text in dict.fromkeys(texts)}
+            return list(map(known.__getitem__, texts))
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # some text holds a newline: those one by one
+            answers = [False] * len(texts)
+            batch = [number for number, text in enumerate(texts) if "\n" not in text]
+            for number, found in zip(batch, self.which([texts[number] for number in batch]), strict=True):
+                answers[number] = found
+            for number, text in enumerate(texts):
+                if "\n" in text:
+                    answers[number] = self.matches(text)
+            return answers
+        data = _utf8(joined)
+        answers = [False] * len(texts)
+        search, hits, k, pos = self._lines.search, 0, 0, 0
+        while k < len(texts) and hits < _MAX_HITS:  # texts before k are answered; text k starts at byte pos
+            end = _newline(data, pos + _WINDOW)  # a window of whole texts, about _WINDOW bytes
+            found = search(data, pos, end)
+            if found is None:  # no text in the window holds a match
+                k, pos = k + data.count(b"\n", pos, end) + 1, end + 1
+                continue
+            hits += 1
+            start, stop = found.span()
+            first = last = k + data.count(b"\n", pos, start)
+            ends = _newline(data, start)  # where text ``first`` ends
+            if stop <= ends:  # within one text (its newline left out)
+                answers[first] = True
+            else:  # across a newline: the texts it touches, one by one
+                last += data.count(b"\n", start, stop - 1)
+                ends = _newline(data, stop - 1)
+                for touched in range(first, last + 1):
+                    answers[touched] = self.matches(texts[touched])
+            k, pos = last + 1, ends + 1
+        for rest in range(k, len(texts)):
+            answers[rest] = self.matches(texts[rest])
+        return answers
+
+
+#: :meth:`Pattern.which` joins at least this many texts (fewer: one by one), searches windows
+#: of about this many bytes, and matches the rest one by one after this many matches.
+_BATCH_FROM = 32
+_WINDOW = 1 << 14
+_MAX_HITS = 2000
+
+#: What makes a pattern mean something else on the lines of a joined text than on one text:
+#: an anchor at the whole text's ends, or a flag group that sets or clears multi-line mode.
+_NOT_LINEWISE = re.compile(r"\\[AzZ]|\(\?[a-zA-Z]*-?[a-zA-Z]*m")
+
+
+def _newline(data: bytes, start: int) -> int:
+    """The offset of the first newline at or after ``start`` (the end of ``data`` if none)."""
+    found = data.find(b"\n", start)
+    return len(data) if found < 0 else found
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
 
 
 @lru_cache(maxsize=4096)
@@ -55,10 +134,12 @@ def compile_pattern(source: str) -> Pattern:
     """The compiled pattern (``.matches(text)``) for ``source``; :class:`PatternError` if RE2
     refuses it."""
     try:
-        return Pattern(re2.compile(source, _OPTIONS))
+        compiled = re2.compile(source, _OPTIONS)
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise PatternError(*_located(reason, source)) from None
+    lines = None if _NOT_LINEWISE.search(source) else re2.compile(f"(?m){source}", _OPTIONS)
+    return Pattern(compiled, lines)
 
 
 def _located(reason: str, source: str) -> tuple[str, int | None]:
