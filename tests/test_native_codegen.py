@@ -140,3 +140,52 @@ def test_counted_links_match_the_index() -> None:
         ),
     )
     assert failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF)) == {"T-001": ["d2"], "T-2": ["d1"]}
+
+
+def test_items_are_left_out_of_an_index_only_when_that_leaves_out_many() -> None:
+    """An index with ``needs`` is worth its pass over the collection only when it leaves out at
+    least half the items (judged on a spread sample); otherwise the plain index serves, the
+    same object for every rule. Either way the rules give the same results."""
+    from engine.evaluate import derive
+
+    training = [
+        {
+            "id": f"t{n}",
+            "department": f"d{n % 3}",
+            "topic": "x",
+            **({"completed_on": "2026-01-01"} if n % 10 else {}),
+            **({"headcount": 5} if n % 100 == 0 else {}),
+        }
+        for n in range(3000)
+    ]
+    inv = inventory({"departments": [{"id": f"d{n}", "name": f"D{n}"} for n in range(3)], "training": training})
+    scope = derive.Scope(inv, AS_OF)
+    plain = scope.index("training", (("department",),))
+    assert scope.index("training", (("department",),), ("completed_on",)) is plain  # 9 in 10 have one
+    few = scope.index("training", (("department",),), ("headcount",))
+    assert few is not plain and sum(map(len, few.values())) == 30  # 1 in 100 has a head count
+    policies = policy_set(
+        rule(
+            "department",
+            {
+                "related": {
+                    "collection": "training",
+                    "on": {"department": "id"},
+                    "where": {"field": "completed_on", "within_days": 365},
+                }
+            },
+        ),
+        rule(
+            "department",
+            {
+                "related": {
+                    "collection": "training",
+                    "on": {"department": "id"},
+                    "where": {"field": "headcount", "gte": 6},
+                }
+            },
+            id="T-002",
+        ),
+    )
+    failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
+    assert failing == {"T-001": [], "T-002": ["d0", "d1", "d2"]}

@@ -113,6 +113,9 @@ class Scope:
             table = {}
             items = self.inventory.collections.get(collection, [])
             every = len(items)
+            if needs and not _leaves_out_many(items, needs):  # the index without needs serves as well
+                self._indexes[key] = table = self.index(collection, paths)
+                return table
             for name in needs:  # each pass keeps fewer
                 items = [item for item in items if item.get(name) is not None]
             if needs and len(items) == every:  # nothing left out: the same index as without needs
@@ -217,6 +220,24 @@ class Scope:
                 return []
             items = self.index(node.collection, tuple(p for p, _ in node.on), (), node.normalise).get(ours, [])
         return [item for item in items if item is not env[0]] if node.others else items
+
+
+def _leaves_out_many(items: list[Any], needs: tuple[str, ...]) -> bool:
+    """Whether leaving out the items that lack a field of ``needs`` leaves out at least half of
+    them, judged on up to 256 items spread evenly over the collection.
+
+    An index keyed with ``needs`` lists only the items a ``where`` can hold of (the others count
+    for nothing anyway): the rule's loops then skip them, at the price of a pass over the whole
+    collection per field. That pays when many go (of 500,000 training records, the 94 with a
+    head count); when most stay (a completion date, a mandatory flag) the loops would read
+    the same fields again, and the index without needs, shared by every rule, serves as well:
+    the results are the same either way."""
+    if len(items) < 1024:  # small: leaving them out costs nothing worth judging
+        return True
+    step = len(items) // 256
+    sample = items[::step][:256]
+    kept = sum(1 for item in sample if all(item.get(name) is not None for name in needs))
+    return kept * 2 <= len(sample)
 
 
 def _folded_columns(

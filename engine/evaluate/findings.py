@@ -205,7 +205,7 @@ def _findings_of(
         subjects = list(map(inventory.items(kind).__getitem__, result.failed))
         ids = [str(subject.get("id")) for subject in subjects]
         if located:
-            locations = list(starmap(Location, inventory.item_origins(kind, result.failed)))
+            locations = list(starmap(_location(), inventory.item_origins(kind, result.failed)))
         else:
             locations = [UNLOCATED] * len(subjects)
     operands = evidence_operands(rule)
@@ -297,6 +297,13 @@ def _grouped(
 
 
 T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def _location() -> Callable[[str, int, int], Location]:
+    """``Location(file, line, col)``, built as :func:`maker` builds findings (a check locates
+    tens of thousands: a frozen dataclass's ``__init__`` costs more than finding the line)."""
+    return maker(Location)
 
 
 @lru_cache(maxsize=64)

@@ -135,15 +135,15 @@ class JsonOffsets:
             start, end = self._arrays[key]
             items = self._data.get(key) if isinstance(self._data, dict) else None
             ids_at = self._ID if isinstance(self._text, str) else self._ID_BYTES
-            raws = ids_at.findall(self._text, start, end)  # this and the offsets: C-speed passes
+            found = list(ids_at.finditer(self._text, start, end))  # one pass; ids and offsets read in C
+            raws = list(map(re.Match.group, found, repeat(1)))
             if raws and isinstance(raws[0], bytes):  # (ASCII, and no newline in a JSON string)
                 raws = b"\n".join(raws).decode("ascii").split("\n")
             ok = isinstance(items, list) and len(raws) == len(items)
             if ok:
                 ids = [item.get("id") if isinstance(item, dict) else None for item in items]
                 ok = raws == ids or all(map(_same_id, raws, ids))
-            offsets = list(map(re.Match.start, ids_at.finditer(self._text, start, end))) if ok else None  # type: ignore[arg-type]
-            self._ids[key] = offsets
+            self._ids[key] = list(map(re.Match.start, found)) if ok else None
         return self._ids[key]
 
     def locate_items(self, key: str, indices: list[int]) -> list[Mark]:
