@@ -327,13 +327,18 @@ def _columns(columns: list[tuple[str, str]], items: list[Any]) -> list[list[bool
     RE2 call at a time. The fields are read in one pass over the items (cache-friendly)."""
     out: dict[tuple[str, str], list[bool]] = {}
     for source in dict.fromkeys(source for source, _ in columns):
-        names = [name for other, name in columns if other == source]
-        read = eval(f"lambda s: ({''.join(f's.get({name!r}), ' for name in names)})")  # (names are repr'd)
-        texts = [value if isinstance(value, str) else "" for value in chain.from_iterable(map(read, items))]
+        names = tuple(name for other, name in columns if other == source)
+        texts = [value if isinstance(value, str) else "" for value in chain.from_iterable(map(_reader(names), items))]
         answers = compile_pattern(source).which(texts)
         for number, name in enumerate(names):
             out[(source, name)] = answers[number :: len(names)]
     return [out[column] for column in columns]
+
+
+@lru_cache(maxsize=256)
+def _reader(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """``read(record)``: the record's values at ``names``, as a tuple (compiled once per process)."""
+    return eval(f"lambda s: ({''.join(f's.get({name!r}), ' for name in names)})")  # type: ignore[no-any-return]  # (names are repr'd)
 
 
 def _namespace(gen: _Gen, scope: Scope, items: list[Any] | None = None) -> dict[str, Any]:
