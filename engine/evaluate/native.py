@@ -1,7 +1,8 @@
 """The default evaluator: compiled rules become one generated Python function per scope.
 
 Each function makes one pass over its collection and evaluates every rule of that scope on
-each subject; ``related`` conditions read dict indexes built once per check.
+each subject; ``related`` conditions read dict indexes built once per check, and ``matches``
+on a subject's own field reads answers found before the pass (one RE2 scan per pattern).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class _Gen:
         return f"V[{self.columns.index((source, name))}]"
 
     @staticmethod
-    def _column(field: ir.Field) -> bool:
+    def _own_field(field: ir.Field) -> bool:
+        """A top-level field of the subject (answers can be found for every subject at once)."""
         return field.root == "subject" and len(field.path) == 1
 
     def temp(self) -> str:
@@ -129,7 +131,7 @@ class _Gen:
                 f"(FOLD[{t}] == FOLD[{r}] if ({t} := {self.field(operand.left, item)}).__class__ is str "
                 f"and ({r} := {self.field(operand.right, item)}).__class__ is str else None)"
             )
-        if isinstance(operand, ir.Matches) and self.indexed and self._column(operand.field):
+        if isinstance(operand, ir.Matches) and self.indexed and self._own_field(operand.field):
             column = self.column(operand.pattern, operand.field.path[0])
             return f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) else {column}[i])"
         if isinstance(operand, ir.Matches):
