@@ -164,28 +164,14 @@ def test_items_are_left_out_of_an_index_only_when_that_leaves_out_many() -> None
     assert scope.index("training", (("department",),), ("completed_on",)) is plain  # 9 in 10 have one
     few = scope.index("training", (("department",),), ("headcount",))
     assert few is not plain and sum(map(len, few.values())) == 30  # 1 in 100 has a head count
+
+    def counting(where: dict, **extra: str) -> dict:
+        related = {"collection": "training", "on": {"department": "id"}, "where": where}
+        return rule("department", {"related": related}, **extra)
+
     policies = policy_set(
-        rule(
-            "department",
-            {
-                "related": {
-                    "collection": "training",
-                    "on": {"department": "id"},
-                    "where": {"field": "completed_on", "within_days": 365},
-                }
-            },
-        ),
-        rule(
-            "department",
-            {
-                "related": {
-                    "collection": "training",
-                    "on": {"department": "id"},
-                    "where": {"field": "headcount", "gte": 6},
-                }
-            },
-            id="T-002",
-        ),
+        counting({"field": "completed_on", "within_days": 365}),
+        counting({"field": "headcount", "gte": 6}, id="T-002"),
     )
     failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
     assert failing == {"T-001": [], "T-002": ["d0", "d1", "d2"]}
