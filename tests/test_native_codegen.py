@@ -175,3 +175,37 @@ def test_items_are_left_out_of_an_index_only_when_that_leaves_out_many() -> None
     )
     failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
     assert failing == {"T-001": [], "T-002": ["d0", "d1", "d2"]}
+
+
+def test_counts_keyed_by_the_subjects_own_fields_are_looked_up_before_the_pass() -> None:
+    """A plain count keyed by the subject's own top-level fields reads ``CC[n][i]``, looked up
+    for every subject at once (``engine.evaluate.columns.counted``), the same counts as the
+    per-subject expression it replaces: duplicates in the subject's own collection (their keys
+    reused from the count), a count in another collection, normalised and missing values; a
+    count keyed by a nested field keeps the per-subject lookup."""
+    same = {
+        "collection": "accounts",
+        "on": {"platform": "platform", "handle": "handle"},
+        "normalise": {"platform": "casefold", "handle": "handle"},
+        "others": True,
+    }
+    trained = {"collection": "training", "on": {"person": "owner"}}
+    nested = {"collection": "departments", "on": {"id": "$organisation.id"}}
+    policies = policy_set(
+        rule("account", {"related": {**same, "count": {"equals": 0}}}),
+        rule("account", {"related": {**trained, "count": {"gte": 1}}}, id="T-002"),
+        rule("account", {"related": {**nested, "count": {"equals": 0}}}, id="T-003"),
+    )
+    source = native.generate(native._Gen(), list(policies.rules))
+    assert source.count("CC[") == 2 and "C[2].get((ORG.get('id'),), 0)" in source
+    accounts = [
+        {"id": "a1", "platform": "X", "handle": "@Brand", "owner": "ann"},
+        {"id": "a2", "platform": "x ", "handle": "brand", "owner": "bob"},
+        {"id": "a3", "platform": "x", "handle": "other", "owner": "ann"},
+        {"id": "a4", "platform": "x", "owner": "cid"},  # no handle: never a duplicate
+        {"id": "a5", "platform": "x"},  # no owner: counts nothing
+    ]
+    training = [{"id": f"t{n}", "person": p, "topic": "x"} for n, p in enumerate(["ann", "ann", "bob"])]
+    inv = inventory({"organisation": {"id": "org", "name": "Org"}, "accounts": accounts, "training": training})
+    failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
+    assert failing == {"T-001": ["a1", "a2"], "T-002": ["a4", "a5"], "T-003": []}

@@ -76,6 +76,8 @@ class Scope:
         self._counts: dict[tuple[str, tuple[tuple[str, ...], ...]], dict[tuple[Any, ...], int]] = {}
         #: normaliser name -> its per-check cache (``related``'s ``normalise``)
         self.folded = {how: Folded(how) for how in NORMALISE}
+        #: the normalised keys of each item that :meth:`counts` counted (see :meth:`keys_of`)
+        self._keys: dict[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], list[tuple[Any, ...]]] = {}
 
     def days_since(self, value: Any) -> int | None:
         if not isinstance(value, str):
@@ -191,7 +193,8 @@ class Scope:
             if any(list in set(map(type, column)) for column in columns):
                 table = {value: len(items) for value, items in self.index(collection, paths, (), folds).items()}
             else:  # scalars: counted in C, no list per key
-                counted = Counter(zip(*columns, strict=True))
+                self._keys[key] = keys = list(zip(*columns, strict=True))
+                counted = Counter(keys)
                 table = {value: n for value, n in counted.items() if None not in value}
             self._counts[key] = table
         if table is None:
@@ -207,6 +210,13 @@ class Scope:
                 table = {value: len(items) for value, items in self.index(collection, paths).items()}
             self._counts[key] = table
         return table
+
+    def keys_of(
+        self, collection: str, paths: tuple[tuple[str, ...], ...], folds: tuple[str, ...]
+    ) -> list[tuple[Any, ...]] | None:
+        """Each item's normalised key, in the collection's order, as :meth:`counts` read them
+        (None when it did not: no normalisation, or list values)."""
+        return self._keys.get((collection, paths, folds))
 
     def related_items(self, node: ir.Related, env: Env) -> list[Any]:
         if not node.on:

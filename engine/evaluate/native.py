@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain
 from types import CodeType
 from typing import Any
 
+from engine.evaluate import columns
 from engine.evaluate.derive import Scope, fold
 from engine.evaluate.evaluation import RuleResult
 from engine.inputs.inventory import Inventory
@@ -38,6 +38,9 @@ class _Gen:
         #: (pattern, top-level subject field), each once: ``V[n][i]`` answers for subject ``i``
         #: (in a scope's check function, which knows its subjects before the pass)
         self.columns: list[tuple[str, str]] = []
+        #: (counted table ``C[n]``, the subject's own fields it is keyed by, their normalisation),
+        #: each once: ``CC[k][i]`` is the count for subject ``i`` (in a check function)
+        self.count_columns: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
         self.indexed = False  # generating a check function: the subject's index ``i`` is known
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
@@ -55,7 +58,7 @@ class _Gen:
         return f"M[{self.patterns.index(source)}]"
 
     def column(self, source: str, name: str) -> str:
-        """``V[n]``: whether ``source`` occurs in each subject's text at ``name`` (see :func:`_columns`)."""
+        """``V[n]``: whether ``source`` occurs in each subject's text at ``name`` (``columns.matched``)."""
         compile_pattern(source)  # refused now, at generation, if RE2 cannot run it
         if (source, name) not in self.columns:
             self.columns.append((source, name))
@@ -145,15 +148,23 @@ class _Gen:
                 f"else {fn}({self.cond(operand.condition, inner)} for {inner} in {t}))"
             )
         if isinstance(operand, ir.Related):
-            folds = operand.normalise or ("",) * len(operand.on)
-            keys = [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
             paths = tuple(p for p, _ in operand.on)
             if operand.on and operand.where is None and (not operand.others or _mirrored(operand)):
                 # a plain count: a table of counts. ``others`` on links of each field to itself: the
                 # subject is in its own group exactly when its key is (no value missing), so one less
-                self.counts.append((operand.collection, paths, operand.normalise))
-                count = f"C[{len(self.counts) - 1}].get(({', '.join(keys)},), 0)"
+                if (operand.collection, paths, operand.normalise) not in self.counts:
+                    self.counts.append((operand.collection, paths, operand.normalise))
+                table = self.counts.index((operand.collection, paths, operand.normalise))
+                if self.indexed and all(self._own_field(ours) for _, ours in operand.on):
+                    # keyed by the subject's own fields: every subject's count looked up before the pass
+                    spec = (table, tuple(ours.path[0] for _, ours in operand.on), operand.normalise)
+                    if spec not in self.count_columns:
+                        self.count_columns.append(spec)
+                    count = f"CC[{self.count_columns.index(spec)}][i]"
+                else:
+                    count = f"C[{table}].get(({', '.join(self.keys(operand, item))},), 0)"
                 return f"max({count} - 1, 0)" if operand.others else count
+            keys = self.keys(operand, item)
             # only items that have every field the ``where`` needs to hold can count
             needs = tuple(sorted(needed(operand.where))) if operand.where is not None else ()
             if operand.on:
@@ -173,6 +184,11 @@ class _Gen:
                 return f"len({pool})"
             return f"len([1 for {inner} in {pool} if {' and '.join(tests)}])"
         raise TypeError(f"unknown operand {operand!r}")  # pragma: no cover
+
+    def keys(self, operand: ir.Related, item: str) -> list[str]:
+        """The expressions of the subject's side of each link of ``operand``, normalised."""
+        folds = operand.normalise or ("",) * len(operand.on)
+        return [self.folded(self.field(f, item), how) for (_, f), how in zip(operand.on, folds, strict=True)]
 
     @staticmethod
     def folded(expr: str, how: str) -> str:
@@ -321,34 +337,14 @@ class _Folds(dict[str, str]):
         return folded
 
 
-def _columns(columns: list[tuple[str, str]], items: list[Any]) -> list[list[bool]]:
-    """Per (pattern, field), whether the pattern occurs in each item's text at the field (False
-    where there is no text: the check reads it only where there is). Matched before the pass,
-    all the texts of a pattern's fields in one RE2 scan (``Pattern.which``): at 100,000
-    accounts the baseline's credential rule asks about 700,000 texts (seven fields), 0.5 s one
-    RE2 call at a time. The fields are read in one pass over the items (cache-friendly)."""
-    out: dict[tuple[str, str], list[bool]] = {}
-    for source in dict.fromkeys(source for source, _ in columns):
-        names = tuple(name for other, name in columns if other == source)
-        texts = [value if isinstance(value, str) else "" for value in chain.from_iterable(map(_reader(names), items))]
-        answers = compile_pattern(source).which(texts)
-        for number, name in enumerate(names):
-            out[(source, name)] = answers[number :: len(names)]
-    return [out[column] for column in columns]
-
-
-@lru_cache(maxsize=256)
-def _reader(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """``read(record)``: the record's values at ``names``, as a tuple (compiled once per process)."""
-    return eval(f"lambda s: ({''.join(f's.get({name!r}), ' for name in names)})")  # type: ignore[no-any-return]  # (names are repr'd)
-
-
 def _namespace(gen: _Gen, scope: Scope, items: list[Any] | None = None) -> dict[str, Any]:
+    counts = [scope.counts(*spec) for spec in gen.counts]
     return {
-        "V": _columns(gen.columns, items or []),
+        "V": columns.matched(gen.columns, items or []),
+        "CC": columns.counted(gen.count_columns, gen.counts, counts, items or [], scope),
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
-        "C": [scope.counts(*spec) for spec in gen.counts],
+        "C": counts,
         "M": [_Matched(source) for source in gen.patterns],
         "_get": _get,
         "_fold": fold,
