@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
-from engine.inputs.schemas import load_schema
+from engine.inputs.schemas import bundled, load_schema
 from tests.helpers import ROOT, cli, write
 
 
@@ -89,3 +90,11 @@ def test_impact_json_matches_schema(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     jsonschema.Draft202012Validator(load_schema("impact")).validate(data)
     assert data["rules"][0]["status"] == "changed"
+
+
+@pytest.mark.parametrize("name", sorted(bundled()))
+def test_every_bundled_schema_is_a_valid_json_schema(name: str) -> None:
+    """The checker does not validate its own bundled schemas on every run (``schemas._full``):
+    this does, for each of them."""
+    schema = load_schema(name)
+    jsonschema.validators.validator_for(schema).check_schema(schema)

@@ -209,6 +209,29 @@ def test_items_name_owner_effort_and_what_to_record(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("owners", "expected"),
+    [
+        (["Ann", "Ann", "Ann"], ("Ann", "account owner")),  # one owner of every failing subject
+        (["Ann", None, "Ann"], ("Maria Neri", "department head")),  # one without: their head answers
+        (["Ann", "Bob", "Ann"], ("Maria Neri", "department head")),
+        (["None", "Ann", "Ann"], ("Ann", "account owner")),  # (a text "None" counts as no one, as before)
+    ],
+)
+def test_the_owner_of_an_item_is_the_one_owner_of_every_failing_subject(
+    tmp_path: Path, owners: list[str | None], expected: tuple[str, str]
+) -> None:
+    departments = [{"id": "mkt", "name": "Marketing", "head": "Maria Neri", "uses_social_media": True}]
+    items = [account(f"a{n}", "mkt", fails=["C-H"]) for n in range(3)]
+    for item, owner in zip(items, owners, strict=True):
+        item.pop("owner", None)
+        if owner is not None:
+            item["owner"] = owner
+    step = run(tmp_path, LADDER_RULES, items, departments=departments).next_step
+    (item,) = _items(step)
+    assert (item.owner, item.owner_role) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "action", "record"),
     [
         ("Name a backup owner and record it in backup_owner.", "Name a backup owner.", "Record it in backup_owner."),

@@ -186,12 +186,25 @@ class _Context:
         """The accountable person: the one owner of every failing subject; else the head of
         their one department; else the executive sponsor."""
         field, role = OWNER_FIELD.get(rule.scope, ("", ""))
-        items = self.by_id(rule.scope)
-        people = {str(items[f.subject_id].get(field)) for f in failing if f.subject_id in items and field}
-        people.discard("None")
-        if len(people) == 1 and all(items.get(f.subject_id, {}).get(field) for f in failing):
-            return people.pop(), role
-        departments = {d for f in failing for d in f.departments}
+        if field:
+            items = self.by_id(rule.scope)
+            people: set[str] = set()
+            for f in failing:  # (thousands may fail: the first missing owner or second person decides)
+                value = items.get(f.subject_id, {}).get(field)
+                if not value:
+                    break
+                if str(value) != "None":
+                    people.add(str(value))
+                    if len(people) > 1:
+                        break
+            else:
+                if len(people) == 1:
+                    return people.pop(), role
+        departments: set[str] = set()
+        for f in failing:
+            departments.update(f.departments)
+            if len(departments) > 1:
+                break
         if len(departments) == 1:
             head = self.by_id("department").get(next(iter(departments)), {}).get("head")
             if head:
