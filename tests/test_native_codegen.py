@@ -209,3 +209,59 @@ def test_counts_keyed_by_the_subjects_own_fields_are_looked_up_before_the_pass()
     inv = inventory({"organisation": {"id": "org", "name": "Org"}, "accounts": accounts, "training": training})
     failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
     assert failing == {"T-001": ["a1", "a2"], "T-002": ["a4", "a5"], "T-003": []}
+
+
+def test_quantifiers_over_the_elements_alone_are_answered_before_the_pass() -> None:
+    """``any_item``/``all_items`` over the subject's own list, with a condition on the element
+    alone, reads ``Q[n][i]`` (``engine.evaluate.columns.quantified``: the condition once per
+    distinct element, patterns in one scan); one that reads the subject keeps the per-subject
+    generator. Both agree with the reference and durable-rules on texts, numbers, missing and
+    empty lists and missing ones."""
+    webmail = {"field": "$item", "matches": "(?i)@(gmail|yahoo)\\."}
+    policies = policy_set(
+        rule("account", {"field": "admins", "all_items": {"not": webmail}}),
+        rule("account", {"field": "admins", "any_item": {"field": "$item", "one_of": ["ann", "7"]}}, id="T-002"),
+        rule(
+            "account",
+            {"field": "admins", "any_item": {"field": "$item", "equals": {"value": "ANN", "fold": True}}},
+            id="T-003",
+        ),
+        rule(
+            "account",
+            {"field": "admins", "all_items": {"field": "$item", "not_equals": {"ref": "$subject.owner"}}},
+            id="T-004",
+        ),
+    )
+    source = native.generate(native._Gen(), list(policies.rules))
+    assert source.count("Q[") == 3 and source.count(" for _i") == 1
+    admins: list[object] = [
+        ["ann@example.org", "bob@gmail.com"],
+        ["Ann", "cid@example.org"],
+        [],
+        None,
+        ["7", "dan@yahoo.fr"],
+        ["ann@example.org", "eve@example.org"],
+    ]
+    accounts = [{"id": f"a{n}", "platform": "x", "owner": "Ann"} for n in range(len(admins))]
+    for account, value in zip(accounts, admins, strict=True):
+        if value is not None:
+            account["admins"] = value
+    failing = failing_ids(
+        policies,
+        inventory({"accounts": accounts}),
+        all_engines_agree(policies, inventory({"accounts": accounts}), AS_OF),
+    )
+    assert failing == {  # (no list: undefined, so each require fails)
+        "T-001": ["a0", "a3", "a4"],
+        "T-002": ["a0", "a1", "a2", "a3", "a5"],
+        "T-003": ["a0", "a2", "a3", "a4", "a5"],
+        "T-004": ["a1", "a3"],
+    }
+
+
+def test_elements_that_cannot_be_looked_up_are_asked_one_by_one() -> None:
+    from engine.evaluate import columns
+
+    items = [{"x": [{"a": 1}, None]}, {"x": [{"a": 2}]}, {"x": "not a list"}, {}]
+    specs = [("any", "x", "(_e is None)", ()), ("all", "x", "(_e is not None)", ())]
+    assert columns.quantified(specs, items, {"M": []}) == [[True, False, None, None], [False, True, None, None]]

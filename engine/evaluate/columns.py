@@ -2,9 +2,10 @@
 per-subject answers found for all the subjects at once, each a list read as ``X[n][i]``.
 
 A pass evaluates every rule on one subject after another in Python; some answers cost less
-found for every subject together, in C: whether a pattern occurs in a text (one RE2 scan of
-all the texts, ``Pattern.which``) and a subject's count in a table of counts (one ``map``
-over all the keys). Each is the very value the generated expression would compute per
+found for every subject together: whether a pattern occurs in a text (one RE2 scan of all
+the texts, ``Pattern.which``), a subject's count in a table of counts (one ``map`` over all
+the keys), and ``any_item``/``all_items`` over a subject's own list when the condition reads
+only the element (once per distinct element, then ``any``/``all`` over looked-up answers). Each is the very value the generated expression would compute per
 subject: the reference interpreter (``engine.evaluate.derive``) and durable-rules agree with
 it (tests/test_pattern_batch.py, tests/test_native_codegen.py).
 
@@ -16,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain, repeat
+from types import CodeType
 from typing import Any
 
 from engine.evaluate.derive import Scope
+from engine.policy import ir
 from engine.policy.patterns import compile_pattern
 
 
@@ -68,3 +71,61 @@ def counted(
             keys = list(zip(*columns, strict=True))
         out.append(list(map(counts[table].get, keys, repeat(0))))
     return out
+
+
+def quantified(
+    specs: list[tuple[str, str, str, tuple[int, ...]]], items: list[Any], namespace: dict[str, Any]
+) -> list[list[Any]]:
+    """Per (any | all, list field, condition on one element, the ``M`` memos it reads), each
+    item's answer: None when the field holds no list, else whether any (all) of its elements
+    meet the condition. Elements repeat (the same admins on many accounts), so the condition
+    runs once per distinct element, its patterns matched for all of them in one RE2 scan, and
+    each item's answer is ``any``/``all`` over looked-up answers, at C speed. Elements that
+    cannot be looked up (records) are asked one by one, as the pass would."""
+    out = []
+    for quantifier, name, condition, memos in specs:
+        holds = _condition(condition, namespace)
+        lists = list(map(dict.get, items, repeat(name)))
+        every = [value for value in lists if isinstance(value, list)]
+        which = any if quantifier == "any" else all
+        try:
+            distinct = list(dict.fromkeys(chain.from_iterable(every)))
+        except TypeError:  # an unhashable element
+            out.append([which(map(holds, value)) if isinstance(value, list) else None for value in lists])
+            continue
+        texts = [element for element in distinct if isinstance(element, str)]
+        for memo in memos:
+            namespace["M"][memo].learn(texts)
+        answer = dict(zip(distinct, map(holds, distinct), strict=True)).__getitem__
+        out.append([which(map(answer, value)) if isinstance(value, list) else None for value in lists])
+    return out
+
+
+@lru_cache(maxsize=256)
+def _compiled(condition: str) -> CodeType:
+    return compile(f"lambda _e: {condition}", "<smgov native element condition>", "eval")
+
+
+def _condition(condition: str, namespace: dict[str, Any]) -> Callable[[Any], Any]:
+    """The generated condition on one element ``_e``, as a function in the check's namespace."""
+    return eval(_compiled(condition), namespace)  # type: ignore[no-any-return]  # (generated code)
+
+
+def of_the_element(node: ir.Node) -> bool:
+    """Whether ``node`` reads nothing but the list element it is asked about (the element
+    itself, directly, as a match, a fold or days since it), so that its answer depends on the
+    element alone."""
+    if isinstance(node, ir.Test):
+        operands = [node.left, *([node.right] if isinstance(node.right, ir.Field) else [])]
+        return all(map(_the_element, operands))
+    if isinstance(node, (ir.AllOf, ir.AnyOf)):
+        return all(map(of_the_element, node.items))
+    if isinstance(node, ir.Not):
+        return of_the_element(node.item)
+    return False
+
+
+def _the_element(operand: ir.Operand) -> bool:
+    if isinstance(operand, (ir.Matches, ir.Folded, ir.DaysSince)):
+        return _the_element(operand.field)
+    return isinstance(operand, ir.Field) and operand.root == "item" and not operand.path

@@ -41,6 +41,9 @@ class _Gen:
         #: (counted table ``C[n]``, the subject's own fields it is keyed by, their normalisation),
         #: each once: ``CC[k][i]`` is the count for subject ``i`` (in a check function)
         self.count_columns: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+        #: (any | all, the subject's own list field, the condition on one element ``_e`` as
+        #: source, the ``M`` memos it reads), each once: ``Q[n][i]`` answers for subject ``i``
+        self.quantified: list[tuple[str, str, str, tuple[int, ...]]] = []
         self.indexed = False  # generating a check function: the subject's index ``i`` is known
         self.counter = 0
         self.reads: dict[str, int] = {}  # top-level subject field -> times the code reads it
@@ -140,6 +143,19 @@ class _Gen:
         if isinstance(operand, ir.Matches):
             pattern = self.pattern(operand.pattern)
             return f"(None if not isinstance(({t} := {self.field(operand.field, item)}), str) else {pattern}[{t}])"
+        if (
+            isinstance(operand, ir.Quantified)
+            and self.indexed
+            and self._own_field(operand.list)
+            and columns.of_the_element(operand.condition)
+        ):  # answered for every subject before the pass (``columns.quantified``)
+            known = len(self.patterns)
+            condition = self.cond(operand.condition, "_e")  # reads nothing but the element
+            memos = tuple(n for n in range(len(self.patterns)) if n >= known or f"M[{n}]" in condition)
+            spec = (operand.quantifier, operand.list.path[0], condition, memos)
+            if spec not in self.quantified:
+                self.quantified.append(spec)
+            return f"Q[{self.quantified.index(spec)}][i]"
         if isinstance(operand, ir.Quantified):
             inner = f"_i{self.counter}"
             fn = "any" if operand.quantifier == "any" else "all"
@@ -322,11 +338,16 @@ class _Matched(dict[str, bool]):
 
     def __init__(self, source: str) -> None:
         super().__init__()
-        self.matches = compile_pattern(source).matches
+        self.pattern = compile_pattern(source)
 
     def __missing__(self, text: str) -> bool:
-        found = self[text] = self.matches(text)
+        found = self[text] = self.pattern.matches(text)
         return found
+
+    def learn(self, texts: list[str]) -> None:
+        """Match the texts not yet known, all at once (``Pattern.which``: a few RE2 scans)."""
+        new = [text for text in texts if text not in self]
+        self.update(zip(new, self.pattern.which(new), strict=True))
 
 
 class _Folds(dict[str, str]):
@@ -341,6 +362,7 @@ def _namespace(gen: _Gen, scope: Scope, items: list[Any] | None = None) -> dict[
     counts = [scope.counts(*spec) for spec in gen.counts]
     return {
         "V": columns.matched(gen.columns, items or []),
+        "Q": [],  # (columns.quantified fills it in: its element conditions read this namespace)
         "CC": columns.counted(gen.count_columns, gen.counts, counts, items or [], scope),
         "K": gen.constants,
         "T": [scope.index(*spec) for spec in gen.tables],
@@ -371,6 +393,7 @@ def _compile(rules: list[ir.CompiledRule], scope: Scope, items: list[Any]) -> Ca
     """The check function of one scope's rules, over ``items``."""
     code, gen = _generated(tuple(rules))
     namespace = _namespace(gen, scope, items)
+    namespace["Q"] = columns.quantified(gen.quantified, items, namespace)
     exec(code, namespace)
     return namespace["check"]
 
