@@ -5,9 +5,10 @@ A pass evaluates every rule on one subject after another in Python; some answers
 found for every subject together: whether a pattern occurs in a text (one RE2 scan of all
 the texts, ``Pattern.which``), a subject's count in a table of counts (one ``map`` over all
 the keys), and ``any_item``/``all_items`` over a subject's own list when the condition reads
-only the element (once per distinct element, then ``any``/``all`` over looked-up answers). Each is the very value the generated expression would compute per
-subject: the reference interpreter (``engine.evaluate.derive``) and durable-rules agree with
-it (tests/test_pattern_batch.py, tests/test_native_codegen.py).
+only the element (once per distinct element, then ``any``/``all`` over looked-up answers).
+Each is the very value the generated expression would compute per subject: the reference
+interpreter (``engine.evaluate.derive``) and durable-rules agree with it
+(tests/test_pattern_batch.py, tests/test_native_codegen.py).
 
 Imports ``engine.evaluate.derive`` and ``engine.policy``.
 """
