@@ -265,3 +265,37 @@ def test_elements_that_cannot_be_looked_up_are_asked_one_by_one() -> None:
     items = [{"x": [{"a": 1}, None]}, {"x": [{"a": 2}]}, {"x": "not a list"}, {}]
     specs = [("any", "x", "(_e is None)", ()), ("all", "x", "(_e is not None)", ())]
     assert columns.quantified(specs, items, {"M": []}) == [[True, False, None, None], [False, True, None, None]]
+
+
+def test_at_least_k_matching_items_stops_at_the_kth() -> None:
+    """``count >= k`` (or ``> k - 1``) of items meeting a condition is generated as "stop at the
+    k-th" (``any`` for 1, ``_at_least`` beyond), the rest as full counts; the results equal the
+    reference's and durable-rules' at every threshold, nested counts included."""
+    where = {"field": "type", "equals": "customer_service"}
+    counting = {"collection": "processes", "on": {"department": "id"}, "where": where}
+    policies = policy_set(
+        *(
+            rule("department", {"related": {**counting, "count": {op: k}}}, id=f"T-{op.upper()}-{k}")
+            for op in ("gte", "gt", "lte", "equals")
+            for k in (0, 1, 2, 3)
+        ),
+    )
+    source = native.generate(native._Gen(), list(policies.rules))
+    assert "any(True for" in source and "_at_least(2, (True for" in source and "_at_least(4," in source
+    processes = [
+        {"id": f"p{n}", "name": f"P{n}", "department": d, "type": t}
+        for n, (d, t) in enumerate(
+            [
+                ("d1", "customer_service"),
+                ("d1", "customer_service"),
+                ("d1", "hr"),
+                ("d2", "customer_service"),
+                ("d3", "hr"),
+            ]
+        )
+    ]
+    departments = [{"id": f"d{n}", "name": f"D{n}"} for n in range(1, 5)]
+    inv = inventory({"departments": departments, "processes": processes})
+    failing = failing_ids(policies, inv, all_engines_agree(policies, inv, AS_OF))
+    assert failing["T-GTE-2"] == ["d2", "d3", "d4"] and failing["T-GT-0"] == ["d3", "d4"]
+    assert failing["T-GTE-3"] == ["d1", "d2", "d3", "d4"]
