@@ -375,3 +375,29 @@ def test_the_inventorys_patterns_are_checked_in_one_pass() -> None:
     patterns = {arg[0] for _, kind, arg in check.checks if kind == "pattern"}
     assert patterns and all(map(_lines_apart, patterns))
     assert not any(map(_lines_apart, [r"^(a|b)$", r"^[^,]+$", r"^a\s$", r"a$", r"^a", r"^a\$"]))
+
+
+PLAIN = ["^[A-Za-z0-9][A-Za-z0-9._:-]*$", "^[a-z][a-z0-9_]*$", "^a+b?$", "^.+$", "^[é-ü]+$", "^x{2,3}$", "^(ab)*c$"]
+ESCAPED = ["^\\d{4}$", "^\\w+$", "^a\\.b$"]
+
+
+@pytest.mark.parametrize("pattern", PLAIN + ESCAPED)
+def test_many_values_are_matched_in_one_pass_as_one_by_one(pattern: str) -> None:
+    """More than 1,000 distinct values are checked joined by newlines: a plain ``^P$`` by RE2
+    matching ``P(\\nP)*`` whole, one with an escape (``\\d`` is Unicode to Python's ``re``, the
+    reference, ASCII to RE2) by counting ``re``'s matches; both as ``re.search`` value by value."""
+    from engine.inputs import typedcheck
+
+    assert (typedcheck._whole_lines(pattern) is not None) is (pattern in PLAIN)
+    alphabet = ["a", "b", "c", "x", "A", "0", "_", ".", ":", "-", "é", "ü", "\u0660", " ", "ab", ""]
+    rng = random.Random(pattern)
+    for _ in range(60):
+        values = list(
+            dict.fromkeys("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4))) for _ in range(400))
+        )
+        values += [f"x{n}" for n in range(1100)]
+        if rng.random() < 0.5:  # all good: the answer must be yes, not only no
+            values = [v for v in values if re.search(pattern, v)] + ["xx", "ab" * 3 + "c"] * 600
+            values = list(dict.fromkeys(v for v in values if re.search(pattern, v)))
+        expected = all(re.search(pattern, v) for v in values)
+        assert typedcheck._matches(pattern, True, values) is expected, pattern
