@@ -95,3 +95,27 @@ def test_evidence_is_shared_only_between_identical_values() -> None:
     assert repr(evidence((0.0, 2))[0]) == "Evidence(label='mfa', value=0.0)"  # floats never shared
     listed = evidence((["a"], {"k": 1}))  # unhashable values: built each time
     assert listed == (Evidence("mfa", ["a"]), Evidence("admins", {"k": 1}))
+
+
+def test_each_findings_fingerprint_and_departments_are_those_of_the_functions() -> None:
+    """The finding builder writes out ``fingerprint()`` and ``departments_of()`` for speed: every
+    finding of a baseline check, of every kind of subject, has exactly what they give."""
+    import datetime as dt
+
+    from engine import pipeline
+    from engine.evaluate import findings
+    from tests.helpers import ROOT
+
+    options = pipeline.CheckOptions(inventory=(str(ROOT / "examples" / "automotive"),), as_of=dt.date(2026, 10, 1))
+    report = pipeline.run_check(options)
+    org = pipeline.load_inventory(options.inventory)
+    kinds = set()
+    for finding in report.findings:
+        if finding.members:
+            continue  # a group's fingerprint is made from every member (tests/test_duplicates.py)
+        kinds.add(finding.subject_kind)
+        assert finding.fingerprint == findings.fingerprint(finding.rule_id, finding.subject_kind, finding.subject_id)
+        if finding.subject_kind != "organisation":
+            subject = next(i for i in org.items(finding.subject_kind) if str(i.get("id")) == finding.subject_id)
+            assert finding.departments == findings.departments_of(finding.subject_kind, subject)
+    assert {"organisation", "account", "department"} <= kinds
