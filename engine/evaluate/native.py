@@ -1,8 +1,10 @@
 """The default evaluator: compiled rules become one generated Python function per scope.
 
 Each function makes one pass over its collection and evaluates every rule of that scope on
-each subject; ``related`` conditions read dict indexes built once per check, and ``matches``
-on a subject's own field reads answers found before the pass (one RE2 scan per pattern).
+each subject; ``related`` conditions read dict indexes built once per check. Some answers are
+found before the pass for all subjects at once (``engine.evaluate.columns``): ``matches`` on a
+subject's own field, counts keyed by its own fields, quantifiers over its own lists whose
+condition reads only the element.
 """
 
 from __future__ import annotations
@@ -148,9 +150,8 @@ class _Gen:
             and self._own_field(operand.list)
             and columns.of_the_element(operand.condition)
         ):  # answered for every subject before the pass (``columns.quantified``)
-            known = len(self.patterns)
             condition = self.cond(operand.condition, "_e")  # reads nothing but the element
-            memos = tuple(n for n in range(len(self.patterns)) if n >= known or f"M[{n}]" in condition)
+            memos = tuple(n for n in range(len(self.patterns)) if f"M[{n}]" in condition)
             spec = (operand.quantifier, operand.list.path[0], condition, memos)
             if spec not in self.quantified:
                 self.quantified.append(spec)
