@@ -10,6 +10,7 @@ The README states the figures.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: Levels of nesting a document may have (an inventory needs fewer than ten).
 MAX_DEPTH = 100
@@ -25,6 +26,22 @@ MAX_STRING = 1_000_000
 #: file that would take many gigabytes of memory once parsed is refused before it is read.
 DEFAULT_MAX_FILE_SIZE = 256 << 20
 FILE_SIZE_ENV = "SMGOV_MAX_FILE_SIZE"
+#: Memory RE2 may use for one compiled pattern (a policy's ``matches``, or a pattern the
+#: inventory schema checks): a pattern needing more (``(a{1000}){1000}``) is refused when
+#: compiled, never a slow match.
+MAX_PATTERN_MEMORY = 8 << 20
+
+
+def re2_options() -> Any:
+    """RE2's options for every pattern smgov compiles: the memory bound, and errors returned,
+    not written to standard error."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = MAX_PATTERN_MEMORY
+    return options
+
 
 _max_file_size = DEFAULT_MAX_FILE_SIZE
 

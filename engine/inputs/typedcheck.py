@@ -32,6 +32,8 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 import re2
 
+from engine.inputs.limits import re2_options
+
 _IGNORED = {"description", "title", "x-references", "$schema", "$id", "$defs", "examples", "readOnly"}
 _STRING = {"minLength": "min_length", "maxLength": "max_length"}
 _NUMBER = {"minimum": "ge"}
@@ -241,14 +243,9 @@ def _whole_lines(pattern: str) -> Any:
     if any(token in inner for token in ("\\", "\n", "^", "$")):
         return None
     try:
-        return re2.compile(f"(?:{inner})(?:\n(?:{inner}))*", _RE2_OPTIONS)
+        return re2.compile(f"(?:{inner})(?:\n(?:{inner}))*", re2_options())
     except re2.error:
         return None
-
-
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-_RE2_OPTIONS.max_mem = 8 << 20
 
 
 #: What may make a pattern mean something else across the lines of a joined text:

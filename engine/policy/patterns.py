@@ -17,13 +17,9 @@ from typing import Any
 
 import re2
 
-#: Memory RE2 may use for one compiled pattern: a pattern needing more (``(a{1000}){1000}``)
-#: is refused at compile time, never a slow match.
-MAX_PATTERN_MEMORY = 8 << 20
+from engine.inputs.limits import re2_options
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # (RE2 writes its errors to stderr otherwise)
-_OPTIONS.max_mem = MAX_PATTERN_MEMORY
+_OPTIONS = re2_options()
 
 
 class PatternError(ValueError):
